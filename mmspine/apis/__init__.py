@@ -1,0 +1,7 @@
+from .launch import (add_dump_results, build_runner, load_config, setup_test,
+                     setup_train)
+
+__all__ = [
+    'add_dump_results', 'build_runner', 'load_config', 'setup_test',
+    'setup_train'
+]

@@ -1,0 +1,3 @@
+from .spinexr import SpineXRDataset
+
+__all__ = ['SpineXRDataset']

@@ -1,0 +1,3 @@
+from .spinexr_metric import SPINEXR_IOU_THRS, SpineXRMetric
+
+__all__ = ['SPINEXR_IOU_THRS', 'SpineXRMetric']

@@ -1,0 +1,137 @@
+import os.path as osp
+import tempfile
+from collections import OrderedDict
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+from mmdet.datasets.api_wrappers import COCO, COCOeval
+from mmdet.evaluation import CocoMetric
+from mmdet.registry import METRICS
+from mmengine.fileio import load
+from mmengine.logging import MMLogger, print_log
+from terminaltables import AsciiTable
+
+#: IoU thresholds of the VinDr-SpineXR reference evaluation: 0.20:0.05:0.50.
+SPINEXR_IOU_THRS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+
+
+@METRICS.register_module()
+class SpineXRMetric(CocoMetric):
+    """COCO box AP the way VinDr-SpineXR reports it.
+
+    Reports ``bbox_mAP_50`` (the paper's headline), ``bbox_mAP`` (mean over
+    ``iou_thrs``, by default 0.20:0.05:0.50, the reference code's "AP") and,
+    per class, ``bbox_AP50_<class>`` and ``bbox_AP_<class>``; the per-class
+    values are also logged as a table. Everything else (result conversion,
+    ``outfile_prefix``, ``format_only``) behaves as in mmdet's
+    :class:`CocoMetric`.
+
+    Args:
+        iou_thrs (Sequence[float]): IoU thresholds averaged into ``bbox_mAP``.
+            Must contain ``headline_iou``.
+        headline_iou (float): IoU of the headline metric. Defaults to 0.5.
+        max_dets (int): Detections kept per image. Defaults to 100.
+        **kwargs: Passed to :class:`CocoMetric`; ``metric`` must be 'bbox'.
+    """
+
+    default_prefix: Optional[str] = 'spinexr'
+
+    def __init__(self,
+                 iou_thrs: Sequence[float] = SPINEXR_IOU_THRS,
+                 headline_iou: float = 0.5,
+                 max_dets: int = 100,
+                 **kwargs) -> None:
+        metric = kwargs.pop('metric', 'bbox')
+        if metric not in ('bbox', ['bbox']):
+            raise ValueError(f'SpineXRMetric evaluates boxes only, '
+                             f'got metric={metric!r}')
+        super().__init__(
+            metric='bbox',
+            iou_thrs=list(iou_thrs),
+            proposal_nums=(1, 10, max_dets),
+            **kwargs)
+        self.iou_thrs = np.asarray(iou_thrs, dtype=np.float64)
+        matches = np.flatnonzero(np.isclose(self.iou_thrs, headline_iou))
+        if matches.size != 1:
+            raise ValueError(f'headline_iou={headline_iou} must be one of '
+                             f'iou_thrs={list(iou_thrs)}')
+        self.headline_idx = int(matches[0])
+        self.headline_iou = headline_iou
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        """Run COCOeval at ``iou_thrs`` and collect overall and class APs."""
+        logger: MMLogger = MMLogger.get_current_instance()
+        gts, preds = zip(*results)
+        tmp_dir = None
+        if self.outfile_prefix is None:
+            tmp_dir = tempfile.TemporaryDirectory()
+            outfile_prefix = osp.join(tmp_dir.name, 'results')
+        else:
+            outfile_prefix = self.outfile_prefix
+        try:
+            if self._coco_api is None:
+                self._coco_api = COCO(
+                    self.gt_to_coco_json(gts, outfile_prefix))
+            if self.cat_ids is None:
+                self.cat_ids = self._coco_api.get_cat_ids(
+                    cat_names=self.dataset_meta['classes'])
+            if self.img_ids is None:
+                self.img_ids = self._coco_api.get_img_ids()
+            result_files = self.results2json(preds, outfile_prefix)
+            if self.format_only:
+                logger.info(f'results are saved in {outfile_prefix}.*')
+                return OrderedDict()
+            predictions = load(result_files['bbox'])
+            return self._evaluate(predictions, logger)
+        finally:
+            if tmp_dir is not None:
+                tmp_dir.cleanup()
+
+    def _evaluate(self, predictions: list,
+                  logger: MMLogger) -> Dict[str, float]:
+        names = [c['name'] for c in self._coco_api.loadCats(self.cat_ids)]
+        if predictions:
+            coco_eval = COCOeval(self._coco_api,
+                                 self._coco_api.loadRes(predictions), 'bbox')
+            coco_eval.params.catIds = self.cat_ids
+            coco_eval.params.imgIds = self.img_ids
+            coco_eval.params.maxDets = list(self.proposal_nums)
+            coco_eval.params.iouThrs = self.iou_thrs
+            coco_eval.evaluate()
+            coco_eval.accumulate()
+            # precision: (iou, recall, class, area range, max dets); area
+            # index 0 is 'all', max dets index -1 the largest.
+            precision = coco_eval.eval['precision'][:, :, :, 0, -1]
+        else:
+            print_log('No detections at all: every AP is 0.', logger)
+            precision = np.zeros((len(self.iou_thrs), 101, len(names)))
+
+        def mean_valid(p: np.ndarray) -> float:
+            p = p[p > -1]
+            return float(np.mean(p)) if p.size else float('nan')
+
+        eval_results = OrderedDict()
+        eval_results['bbox_mAP_50'] = mean_valid(precision[self.headline_idx])
+        eval_results['bbox_mAP'] = mean_valid(precision)
+        lo, hi = self.iou_thrs[0], self.iou_thrs[-1]
+        rows = [['class', f'AP@{self.headline_iou:g}', f'AP@[{lo:g}:{hi:g}]',
+                 'gts']]
+        num_gts = {
+            cat: len(self._coco_api.get_ann_ids(cat_ids=[cat]))
+            for cat in self.cat_ids
+        }
+        for k, (cat, name) in enumerate(zip(self.cat_ids, names)):
+            ap50 = mean_valid(precision[self.headline_idx, :, k])
+            ap = mean_valid(precision[:, :, k])
+            eval_results[f'bbox_AP50_{name}'] = ap50
+            eval_results[f'bbox_AP_{name}'] = ap
+            rows.append([name, f'{ap50:.4f}', f'{ap:.4f}', num_gts[cat]])
+        rows.append([
+            'mean', f'{eval_results["bbox_mAP_50"]:.4f}',
+            f'{eval_results["bbox_mAP"]:.4f}',
+            sum(num_gts.values())
+        ])
+        table = AsciiTable(rows)
+        table.inner_footing_row_border = True
+        print_log('\n' + table.table, logger)
+        return eval_results

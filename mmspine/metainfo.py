@@ -1,0 +1,26 @@
+"""VinDr-SpineXR label space, shared by the data tools and the datasets.
+
+Kept free of torch and mmdet so that preprocessing workers can import it.
+"""
+
+#: The 7 detection classes, in the order of the reference config.
+SPINEXR_CLASSES = ('Osteophytes', 'Surgical implant', 'Spondylolysthesis',
+                   'Foraminal stenosis', 'Disc space narrowing',
+                   'Vertebral collapse', 'Other lesions')
+
+#: The six rare lesion types the detector ignores by default; they may be
+#: folded into 'Other lesions'.
+RARE_LESION_TYPES = ('Ankylosis', 'Enthesophytes', 'Fracture',
+                     'Sclerotic lesion', 'Subchondral sclerosis',
+                     'Foreign body')
+
+#: All 13 lesion types; an image with any of them is abnormal.
+ALL_LESION_TYPES = SPINEXR_CLASSES + RARE_LESION_TYPES
+
+#: The lesion_type of rows that mark a normal image.
+NO_FINDING = 'No finding'
+
+#: One distinct RGB colour per detection class, for visualisation.
+SPINEXR_PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25),
+                   (0, 130, 200), (245, 130, 48), (145, 30, 180),
+                   (70, 240, 240)]

@@ -1,0 +1,3 @@
+from .roi_heads import NMSSparseRoIHead
+
+__all__ = ['NMSSparseRoIHead']
