@@ -1,0 +1,71 @@
+"""Convert a VinDr-SpineXR annotation CSV to a COCO JSON.
+
+Image sizes come from the metadata CSV (original DICOM size), from the PNG
+folder (converted size), or both; give both when the PNGs were downscaled
+so that boxes are scaled to them. Example:
+
+    python tools/dataset_converters/spinexr2coco.py \\
+        data/spinexr/annotations/train.csv \\
+        data/spinexr/annotations/instances_train.json \\
+        --meta-csv data/spinexr/meta_train.csv \\
+        --image-dir data/spinexr/train_pngs
+"""
+import argparse
+import sys
+
+from mmspine.annotations import (MIN_BOX_SIZE, AnnotationCSVError,
+                                 convert_spinexr_to_coco)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('csv', help='annotation CSV of one split')
+    parser.add_argument('out_json', help='COCO JSON to write')
+    parser.add_argument(
+        '--meta-csv',
+        help='metadata CSV (image_id, rows, columns) or dicom2png report')
+    parser.add_argument(
+        '--image-dir', help='folder of <image_id>.png, read for their sizes')
+    parser.add_argument(
+        '--fold-rare',
+        action='store_true',
+        help='write the six rare lesion types as "Other lesions" instead of '
+        'dropping them')
+    parser.add_argument(
+        '--skip-invalid',
+        action='store_true',
+        help='skip malformed rows and unknown images instead of failing')
+    parser.add_argument(
+        '--min-box-size',
+        type=float,
+        default=MIN_BOX_SIZE,
+        help='drop boxes narrower or lower than this, in PNG pixels')
+    args = parser.parse_args()
+    if args.meta_csv is None and args.image_dir is None:
+        parser.error('give --meta-csv, --image-dir or both')
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    try:
+        summary = convert_spinexr_to_coco(
+            args.csv,
+            args.out_json,
+            meta_csv=args.meta_csv,
+            image_dir=args.image_dir,
+            fold_rare=args.fold_rare,
+            skip_invalid=args.skip_invalid,
+            min_box_size=args.min_box_size)
+    except (AnnotationCSVError, ValueError, OSError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    print(summary.format())
+    print(f'wrote {args.out_json}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
