@@ -2,3 +2,13 @@
 from .writer import available_transfer_syntaxes, build_dataset, write_dicom
 
 __all__ = ['build_dataset', 'write_dicom', 'available_transfer_syntaxes']
+# Conversion (section 1) and metadata (section 2).
+from .convert import ConversionSummary, convert_file, convert_folder  # noqa
+from .metadata import MetadataSummary, parse_folder_metadata  # noqa
+from .voi import PIXEL_MODES, PixelResult, to_uint8  # noqa
+
+__all__ += [
+    'convert_folder', 'convert_file', 'ConversionSummary',
+    'parse_folder_metadata', 'MetadataSummary', 'to_uint8', 'PixelResult',
+    'PIXEL_MODES'
+]

@@ -1,0 +1,457 @@
+"""Batch conversion of a folder of DICOM radiographs to 8-bit PNGs.
+
+:func:`convert_folder` is the entry point: parallel, resumable, atomic, and
+it never stops on a bad file. Each file gets a row in a report CSV (see
+:data:`REPORT_COLUMNS`) with its status, the pixel path taken and, for
+failures and fallbacks, a one-line reason.
+"""
+import csv
+import functools
+import os
+import os.path as osp
+import warnings
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import cv2
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from .batch import find_dicom_files, image_id_of, log_line, parallel_map
+from .voi import (ConstantImageError, PixelError, describe_error, to_uint8,
+                  voi_path)
+
+#: Statuses of a file in the report.
+CONVERTED = 'converted'
+FALLBACK = 'fallback'
+CONSTANT = 'constant'
+SKIPPED = 'skipped'
+FAILED = 'failed'
+#: Statuses whose PNG is complete and may be skipped on resume.
+DONE_STATUSES = (CONVERTED, FALLBACK, CONSTANT, SKIPPED)
+
+#: Columns of the conversion report. ``rows``/``columns`` are the DICOM's,
+#: ``out_rows``/``out_columns`` the PNG's; ``scale`` is PNG / DICOM size
+#: (per axis exactly ``out_columns / columns`` and ``out_rows / rows``).
+REPORT_COLUMNS = ('image_id', 'source', 'output', 'status', 'path', 'reason',
+                  'mode', 'max_size', 'rows', 'columns', 'out_rows',
+                  'out_columns', 'scale')
+REPORT_NAME = 'conversion_report.csv'
+
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+_PNG_END = b'\x00\x00\x00\x00IEND\xaeB`\x82'
+_TMP_MARK = '.tmp-'
+
+
+class InputError(ValueError):
+    """A DICOM file this converter cannot take, with the reason why."""
+
+
+def read_dataset(path: str) -> Dataset:
+    """Read a DICOM file and check it is a single-frame greyscale image.
+
+    Args:
+        path (str): DICOM file.
+
+    Returns:
+        Dataset: The dataset, pixels not decoded yet.
+
+    Raises:
+        InputError: Not a DICOM file, no pixel data, colour or multi-frame.
+    """
+    try:
+        ds = pydicom.dcmread(path)
+    except InvalidDicomError:
+        raise InputError('not a DICOM file (no DICM prefix)') from None
+    except Exception as exc:
+        raise InputError(f'unreadable DICOM: {describe_error(exc)}') from None
+    if 'PixelData' not in ds:
+        raise InputError('no pixel data')
+    spp = ds.get('SamplesPerPixel', 1)
+    photometric = ds.get('PhotometricInterpretation', '')
+    if spp != 1 or photometric not in ('MONOCHROME1', 'MONOCHROME2'):
+        raise InputError(
+            f'colour image ({photometric or "no"} photometric '
+            f'interpretation, {spp} samples per pixel); only MONOCHROME1 '
+            'and MONOCHROME2 are supported')
+    frames = int(ds.get('NumberOfFrames') or 1)
+    if frames != 1:
+        raise InputError(f'multi-frame image ({frames} frames); only '
+                         'single-frame images are supported')
+    return ds
+
+
+def decode_pixels(ds: Dataset) -> np.ndarray:
+    """Decode the stored pixels of a dataset from :func:`read_dataset`.
+
+    Raises:
+        InputError: Truncated pixel data, or a transfer syntax without an
+            installed decoder.
+    """
+    try:
+        arr = ds.pixel_array
+    except Exception as exc:
+        syntax = ds.file_meta.get('TransferSyntaxUID', 'unknown')
+        name = getattr(syntax, 'name', syntax)
+        raise InputError(f'cannot decode pixel data ({name}): '
+                         f'{describe_error(exc)}') from None
+    if arr.ndim != 2:
+        raise InputError(f'unexpected pixel array shape {arr.shape}')
+    return arr
+
+
+def read_pixels(path: str) -> Tuple[Dataset, np.ndarray]:
+    """Read a single-frame greyscale DICOM and decode its stored pixels.
+
+    Raises:
+        InputError: See :func:`read_dataset` and :func:`decode_pixels`.
+    """
+    ds = read_dataset(path)
+    return ds, decode_pixels(ds)
+
+
+def resize_to_max(img: np.ndarray,
+                  max_size: Optional[int]) -> Tuple[np.ndarray, float]:
+    """Downscale so that the longer side is at most ``max_size``.
+
+    Args:
+        img (np.ndarray): Image, rows x columns.
+        max_size (int, optional): Longest side in pixels; None or 0 keeps
+            the image as is. Images are never upscaled.
+
+    Returns:
+        tuple[np.ndarray, float]: The image and the scale applied
+        (``max_size / longer side``, or 1.0).
+    """
+    h, w = img.shape[:2]
+    if not max_size or max(h, w) <= max_size:
+        return img, 1.0
+    scale = max_size / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA), scale
+
+
+def write_png_atomic(img: np.ndarray, path: str) -> None:
+    """Encode ``img`` as PNG and move it into place in one step.
+
+    The bytes go to a temporary file in the same folder, then
+    :func:`os.replace` renames it, so ``path`` is either absent, the old
+    file, or the complete new one, even if the process is killed.
+    """
+    ok, buf = cv2.imencode('.png', img)
+    if not ok:
+        raise OSError(f'PNG encoding failed for {path}')
+    tmp = f'{path}{_TMP_MARK}{os.getpid()}'
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(buf.tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def png_is_complete(path: str) -> bool:
+    """Whether ``path`` starts with the PNG signature and ends with IEND."""
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(len(_PNG_SIGNATURE))
+            f.seek(0, os.SEEK_END)
+            if f.tell() < len(_PNG_SIGNATURE) + len(_PNG_END):
+                return False
+            f.seek(-len(_PNG_END), os.SEEK_END)
+            tail = f.read()
+    except OSError:
+        return False
+    return head == _PNG_SIGNATURE and tail == _PNG_END
+
+
+def output_path(out_dir: str, image_id: str) -> str:
+    """The PNG written for ``image_id``."""
+    return osp.join(out_dir, f'{image_id}.png')
+
+
+def _row(src: str, out: str, mode: str, max_size: Optional[int],
+         **values) -> Dict[str, str]:
+    row = dict.fromkeys(REPORT_COLUMNS, '')
+    row.update(
+        image_id=image_id_of(src),
+        source=src,
+        output=out,
+        mode=mode,
+        max_size=str(max_size or ''))
+    row.update({k: '' if v is None else str(v) for k, v in values.items()})
+    return row
+
+
+def _first_warning(caught: List[warnings.WarningMessage]) -> str:
+    for w in caught:
+        lines = str(w.message).strip().splitlines()
+        if lines:
+            return f'warning: {lines[0]}'
+    return ''
+
+
+def convert_file(src: str,
+                 out_dir: str,
+                 mode: str = 'reference',
+                 max_size: Optional[int] = None) -> Dict[str, str]:
+    """Convert one DICOM file to ``out_dir/<image_id>.png``.
+
+    Never raises for a bad file: the returned report row says what
+    happened (see :data:`REPORT_COLUMNS`).
+
+    Args:
+        src (str): DICOM file.
+        out_dir (str): Output folder (must exist).
+        mode (str): Pixel mode, see :mod:`mmspine.dicom.voi`.
+        max_size (int, optional): Longest side of the PNG, see
+            :func:`resize_to_max`.
+
+    Returns:
+        dict[str, str]: The report row.
+    """
+    out = output_path(out_dir, image_id_of(src))
+    row = functools.partial(_row, src, out, mode, max_size)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try:
+            ds = read_dataset(src)
+            sizes = dict(rows=int(ds.Rows), columns=int(ds.Columns))
+        except Exception as exc:
+            return row(status=FAILED, output='', reason=_reason(exc))
+        decode_error = ''
+        try:
+            arr = decode_pixels(ds)
+        except InputError as exc:
+            if mode != 'reference':
+                return row(status=FAILED, output='', reason=str(exc), **sizes)
+            # The reference falls back on any error, decoding included.
+            arr, decode_error = None, str(exc)
+        try:
+            result = to_uint8(ds, mode, arr)
+            status = FALLBACK if result.reason else CONVERTED
+            img, path, reason = result
+        except ConstantImageError as exc:
+            # Min-max scaling would divide 0 by 0; keep the file in the
+            # data set as a black image and say so.
+            status, path = CONSTANT, ''
+            img = np.zeros((sizes['rows'], sizes['columns']), np.uint8)
+            value = f' (stored value {arr.flat[0]})' if arr is not None else ''
+            reason = f'{exc}{value}; written as zeros'
+            if mode == 'reference':
+                path = voi_path(ds)
+        except PixelError as exc:
+            reason = (f'{decode_error} (fallback failed too)'
+                      if decode_error else str(exc))
+            return row(status=FAILED, output='', reason=reason, **sizes)
+        except Exception as exc:
+            return row(status=FAILED, output='', reason=_reason(exc), **sizes)
+        try:
+            img, scale = resize_to_max(img, max_size)
+            write_png_atomic(img, out)
+        except Exception as exc:
+            return row(
+                status=FAILED,
+                output='',
+                path=path,
+                reason=f'writing {out}: {_reason(exc)}',
+                **sizes)
+        reason = reason or _first_warning(caught)
+        return row(
+            status=status,
+            path=path,
+            reason=reason,
+            out_rows=img.shape[0],
+            out_columns=img.shape[1],
+            scale=scale,
+            **sizes)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, InputError) else describe_error(exc)
+
+
+def read_report(path: str) -> Dict[str, Dict[str, str]]:
+    """Read a conversion report (or journal) into rows by image id.
+
+    Missing or unreadable files give an empty dict; later rows win.
+    """
+    rows: Dict[str, Dict[str, str]] = {}
+    try:
+        with open(path, newline='') as f:
+            for rec in csv.DictReader(f):
+                if rec.get('image_id'):
+                    rows[rec['image_id']] = {
+                        k: rec.get(k) or ''
+                        for k in REPORT_COLUMNS
+                    }
+    except (OSError, csv.Error, UnicodeDecodeError):
+        pass
+    return rows
+
+
+def write_report(rows: List[Dict[str, str]], path: str) -> None:
+    """Write report rows, sorted by image id, atomically."""
+    tmp = f'{path}{_TMP_MARK}{os.getpid()}'
+    with open(tmp, 'w', newline='') as f:
+        writer = csv.DictWriter(f, REPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(sorted(rows, key=lambda r: r['image_id']))
+    os.replace(tmp, path)
+
+
+@dataclass
+class ConversionSummary:
+    """What :func:`convert_folder` did.
+
+    Attributes:
+        report (str): Path of the report CSV.
+        rows (list[dict]): Report rows of this run's input files.
+        counts (dict[str, int]): Files per status.
+    """
+    report: str
+    rows: List[Dict[str, str]] = field(default_factory=list)
+    counts: Dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        return self.counts.get(FAILED, 0)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no file failed, 1 otherwise."""
+        return 1 if self.failed else 0
+
+    def __str__(self) -> str:
+        parts = ', '.join(f'{self.counts.get(s, 0)} {s}'
+                          for s in (CONVERTED, FALLBACK, CONSTANT, SKIPPED,
+                                    FAILED))
+        return f'{len(self.rows)} files: {parts}; report: {self.report}'
+
+
+def _is_done(prev: Optional[Dict[str, str]], out: str, mode: str,
+             max_size: Optional[int]) -> bool:
+    return (prev is not None and prev['status'] in DONE_STATUSES
+            and prev['mode'] == mode
+            and prev['max_size'] == str(max_size or '')
+            and png_is_complete(out))
+
+
+def _remove_stale_temps(out_dir: str) -> None:
+    # Temporary files of a killed run: never complete, safe to drop.
+    for name in os.listdir(out_dir):
+        if _TMP_MARK in name and name.endswith(tuple('0123456789')):
+            try:
+                os.remove(osp.join(out_dir, name))
+            except OSError:
+                pass
+
+
+def convert_folder(in_dir: str,
+                   out_dir: str,
+                   *,
+                   workers: int = 1,
+                   mode: str = 'reference',
+                   max_size: Optional[int] = None,
+                   report: Optional[str] = None,
+                   resume: bool = True,
+                   progress: bool = True) -> ConversionSummary:
+    """Convert every DICOM under ``in_dir`` to ``out_dir/<image_id>.png``.
+
+    Args:
+        in_dir (str): Folder of ``*.dicom`` / ``*.dcm`` files, scanned
+            recursively; the image id is the file name without extension.
+        out_dir (str): PNG folder, created if needed.
+        workers (int): Worker processes (1: this process).
+        mode (str): Pixel mode: 'reference' (default), 'modality' or
+            'percentile'; see :mod:`mmspine.dicom.voi`.
+        max_size (int, optional): Longest PNG side; larger images are
+            downscaled with area interpolation and the scale recorded.
+        report (str, optional): Report CSV; ``out_dir/conversion_report.csv``
+            by default.
+        resume (bool): Skip files whose PNG is complete and whose previous
+            report row says it was converted with the same mode and size.
+        progress (bool): Show a progress bar.
+
+    Returns:
+        ConversionSummary: Rows, counts per status and the report path;
+        ``exit_code`` is 1 when any file failed.
+    """
+    if mode not in ('reference', 'modality', 'percentile'):
+        raise ValueError(f'unknown mode {mode!r}')
+    os.makedirs(out_dir, exist_ok=True)
+    _remove_stale_temps(out_dir)
+    report = report or osp.join(out_dir, REPORT_NAME)
+    journal = osp.join(
+        osp.dirname(osp.abspath(report)), f'.{osp.basename(report)}.journal')
+    previous = read_report(report) if resume else {}
+    if resume:
+        # Rows journaled by a run that was killed before its report.
+        previous.update(read_report(journal))
+
+    rows: Dict[str, Dict[str, str]] = {}
+    first_source: Dict[str, str] = {}
+    todo = []
+    for src in find_dicom_files(in_dir):
+        image_id = image_id_of(src)
+        out = output_path(out_dir, image_id)
+        if image_id in first_source:
+            rows[f'{image_id}\0{src}'] = _row(
+                src,
+                '',
+                mode,
+                max_size,
+                status=FAILED,
+                reason=f'duplicate image id; {first_source[image_id]} '
+                'is converted instead')
+            continue
+        first_source[image_id] = src
+        prev = previous.get(image_id)
+        if _is_done(prev, out, mode, max_size):
+            kept = dict(prev, source=src, output=out, status=SKIPPED)
+            if prev['status'] != SKIPPED:
+                kept['reason'] = f'{prev["status"]} in a previous run'
+            rows[image_id] = kept
+        else:
+            rows[image_id] = None
+            todo.append(src)
+
+    convert = functools.partial(
+        convert_file, out_dir=out_dir, mode=mode, max_size=max_size)
+    with open(journal, 'w', newline='') as jf:
+        jw = csv.DictWriter(jf, REPORT_COLUMNS)
+        jw.writeheader()
+        # Keep skipped rows in the journal too, so a killed resume still
+        # knows about them.
+        jw.writerows(r for r in rows.values() if r)
+        jf.flush()
+        for row in parallel_map(
+                convert,
+                todo,
+                workers,
+                total=len(todo),
+                desc='dicom2png',
+                progress=progress):
+            rows[row['image_id']] = row
+            jw.writerow(row)
+            jf.flush()
+            if row['status'] in (FAILED, FALLBACK, CONSTANT):
+                log_line(
+                    f'{row["source"]}: {row["status"]}: '
+                    f'{row["reason"]}', progress)
+    for key, row in rows.items():
+        if row['status'] == FAILED and '\0' in key:
+            log_line(f'{row["source"]}: failed: {row["reason"]}', progress)
+
+    merged = {k: v for k, v in previous.items() if k not in rows}
+    run_rows = list(rows.values())
+    write_report(list(merged.values()) + run_rows, report)
+    os.remove(journal)
+    counts: Dict[str, int] = {}
+    for row in run_rows:
+        counts[row['status']] = counts.get(row['status'], 0) + 1
+    return ConversionSummary(report, run_rows, counts)
