@@ -1,0 +1,174 @@
+"""DICOM header metadata of a folder of radiographs, as one CSV.
+
+Headers are read with ``stop_before_pixels`` so no pixel data is loaded.
+The columns ``image_id``, ``rows`` and ``columns`` are what the CSV to COCO
+converter reads for image sizes.
+"""
+import csv
+import os
+import os.path as osp
+import warnings
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+from pydicom.multival import MultiValue
+
+from .batch import find_dicom_files, image_id_of, log_line, parallel_map
+from .voi import describe_error
+
+OK = 'ok'
+FAILED = 'failed'
+
+#: Output column -> DICOM keyword; '' for columns computed here.
+META_FIELDS = {
+    'image_id': '',
+    'status': '',
+    'reason': '',
+    'path': '',
+    'file_size': '',
+    'patient_id': 'PatientID',
+    'study_uid': 'StudyInstanceUID',
+    'series_uid': 'SeriesInstanceUID',
+    'sop_uid': 'SOPInstanceUID',
+    'rows': 'Rows',
+    'columns': 'Columns',
+    'photometric_interpretation': 'PhotometricInterpretation',
+    'bits_allocated': 'BitsAllocated',
+    'bits_stored': 'BitsStored',
+    'pixel_representation': 'PixelRepresentation',
+    'pixel_spacing_row': '',
+    'pixel_spacing_col': '',
+    'number_of_frames': 'NumberOfFrames',
+    'transfer_syntax': '',
+    'body_part': 'BodyPartExamined',
+    'sex': 'PatientSex',
+    'age': 'PatientAge',
+    'modality': 'Modality',
+    'manufacturer': 'Manufacturer',
+}
+META_COLUMNS = tuple(META_FIELDS)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ''
+    # Multi-valued elements are joined the way DICOM writes them.
+    if isinstance(value, (list, tuple, MultiValue)):
+        return '\\'.join(str(v) for v in value)
+    return str(value).strip()
+
+
+def read_metadata(path: str) -> Dict[str, str]:
+    """Read one file's header into a metadata row.
+
+    Never raises for a bad file: ``status`` is 'failed' with a ``reason``
+    when the file is not DICOM or lacks Rows/Columns.
+
+    Args:
+        path (str): DICOM file.
+
+    Returns:
+        dict[str, str]: One value per column of :data:`META_COLUMNS`.
+    """
+    row = dict.fromkeys(META_COLUMNS, '')
+    row.update(image_id=image_id_of(path), path=path, status=OK)
+    try:
+        row['file_size'] = str(os.path.getsize(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            ds = pydicom.dcmread(path, stop_before_pixels=True)
+    except InvalidDicomError:
+        return dict(
+            row, status=FAILED, reason='not a DICOM file (no DICM prefix)')
+    except Exception as exc:
+        return dict(
+            row,
+            status=FAILED,
+            reason=f'unreadable DICOM: {describe_error(exc)}')
+    for column, keyword in META_FIELDS.items():
+        if keyword:
+            row[column] = _text(ds.get(keyword))
+    spacing = ds.get('PixelSpacing') or ds.get('ImagerPixelSpacing')
+    if spacing is not None and len(spacing) == 2:
+        row['pixel_spacing_row'] = str(float(spacing[0]))
+        row['pixel_spacing_col'] = str(float(spacing[1]))
+    syntax = ds.file_meta.get('TransferSyntaxUID') if hasattr(
+        ds, 'file_meta') else None
+    row['transfer_syntax'] = _text(syntax)
+    missing = [c for c in ('rows', 'columns') if not row[c]]
+    if missing:
+        row.update(status=FAILED, reason=f'missing {" and ".join(missing)}')
+    return row
+
+
+@dataclass
+class MetadataSummary:
+    """What :func:`parse_folder_metadata` did.
+
+    Attributes:
+        csv (str): The CSV written.
+        rows (list[dict]): One row per file.
+        failed (int): Files that failed.
+    """
+    csv: str
+    rows: List[Dict[str, str]] = field(default_factory=list)
+    failed: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no file failed, 1 otherwise."""
+        return 1 if self.failed else 0
+
+    def __str__(self) -> str:
+        return (f'{len(self.rows)} files: {len(self.rows) - self.failed} ok, '
+                f'{self.failed} failed; metadata: {self.csv}')
+
+
+def parse_folder_metadata(in_dir: str,
+                          out_csv: str,
+                          *,
+                          workers: int = 1,
+                          progress: bool = True,
+                          chunksize: Optional[int] = None) -> MetadataSummary:
+    """Write the header metadata of every DICOM under ``in_dir`` to a CSV.
+
+    Args:
+        in_dir (str): Folder scanned recursively for ``*.dicom``/``*.dcm``.
+        out_csv (str): CSV to write (atomically), columns
+            :data:`META_COLUMNS`, sorted by image id.
+        workers (int): Worker processes (1: this process).
+        progress (bool): Show a progress bar.
+        chunksize (int, optional): Files per task; headers are quick to
+            read, so by default tasks are batched.
+
+    Returns:
+        MetadataSummary: Rows, failure count and ``exit_code``.
+    """
+    files = find_dicom_files(in_dir)
+    if chunksize is None:
+        chunksize = max(1, min(64, len(files) // (4 * max(workers, 1))))
+    rows = []
+    for row in parallel_map(
+            read_metadata,
+            files,
+            workers,
+            total=len(files),
+            desc='dicom meta',
+            progress=progress,
+            chunksize=chunksize):
+        rows.append(row)
+        if row['status'] == FAILED:
+            log_line(f'{row["path"]}: failed: {row["reason"]}', progress)
+    rows.sort(key=lambda r: (r['image_id'], r['path']))
+    parent = osp.dirname(osp.abspath(out_csv))
+    os.makedirs(parent, exist_ok=True)
+    tmp = f'{out_csv}.tmp-{os.getpid()}'
+    with open(tmp, 'w', newline='') as f:
+        writer = csv.DictWriter(f, META_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, out_csv)
+    failed = sum(r['status'] == FAILED for r in rows)
+    return MetadataSummary(out_csv, rows, failed)
