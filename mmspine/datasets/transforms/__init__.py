@@ -1,1 +1,7 @@
-__all__ = []
+from .det_autoaugment import (POLICIES, POLICY_V0, POLICY_V1, POLICY_V2,
+                              POLICY_V3, DetAutoAugment)
+
+__all__ = [
+    'DetAutoAugment', 'POLICIES', 'POLICY_V0', 'POLICY_V1', 'POLICY_V2',
+    'POLICY_V3'
+]
