@@ -22,13 +22,22 @@ CR_IMAGE_STORAGE = UID('1.2.840.10008.5.1.4.1.1.1')
 #: Transfer syntaxes whose pixel data is written as raw little-endian words.
 UNCOMPRESSED_SYNTAXES = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
 
-#: Lossless compressed syntaxes and the encoding plugin to use for each; the
-#: empty string lets pydicom pick whichever plugin is installed.
+#: Lossless compressed syntaxes and their encoding plugins, in order of
+#: preference: pylibjpeg's RLE encoder is about 50 times faster than
+#: pydicom's native one, which remains the fallback.
 LOSSLESS_SYNTAXES = {
-    RLELossless: 'pydicom',
-    JPEG2000Lossless: 'pylibjpeg',
-    JPEGLSLossless: '',
+    RLELossless: ('pylibjpeg', 'pydicom'),
+    JPEG2000Lossless: ('pylibjpeg', ),
+    JPEGLSLossless: ('pyjpegls', 'gdcm'),
 }
+
+
+def _encoding_plugin(uid: UID) -> str:
+    """The preferred installed plugin for ``uid``; '' lets pydicom choose."""
+    from pydicom.pixels import get_encoder
+    available = get_encoder(uid).available_plugins
+    return next((p for p in LOSSLESS_SYNTAXES[uid] if p in available), '')
+
 
 _PHOTOMETRICS = ('MONOCHROME1', 'MONOCHROME2')
 
@@ -219,7 +228,7 @@ def build_dataset(stored: np.ndarray,
         ds.compress(
             transfer_syntax,
             stored,
-            encoding_plugin=LOSSLESS_SYNTAXES[transfer_syntax],
+            encoding_plugin=_encoding_plugin(transfer_syntax),
             generate_instance_uid=False)
         # Pixels are exactly preserved, so no Lossy Image Compression flag.
         ds.LossyImageCompression = '00'
