@@ -1,0 +1,175 @@
+"""Benchmark DICOM to PNG conversion: images/s and peak memory per mode.
+
+Builds radiograph-sized DICOMs (2500 x 1600, 12 bits stored, by default)
+with the DICOM writer, then converts them with each pixel mode, once with
+one worker (images/s per worker) and once with ``--workers`` workers
+(images/s in total). Each run is a fresh process, so peak resident memory
+is that run's own. A per-stage timing of one image (decode, pixel mode,
+PNG encode) shows where the time goes. Example:
+
+    python benchmarks/dicom2png.py --num-images 12 --workers 2
+"""
+import argparse
+import multiprocessing
+import os
+import os.path as osp
+import resource
+import shutil
+import tempfile
+import time
+from typing import Dict, List
+
+import cv2
+import numpy as np
+from pydicom.uid import UID, ExplicitVRLittleEndian
+
+from mmspine.dicom.convert import convert_folder, read_pixels
+from mmspine.dicom.voi import PIXEL_MODES, to_uint8
+from mmspine.dicom.writer import build_dataset, write_dicom
+
+
+def radiograph(rows: int, cols: int, bits: int, seed: int) -> np.ndarray:
+    """Smooth anatomy-like structure plus noise, filling most of the range.
+
+    PNG encode time depends on content; pure noise or flat images would
+    misstate it.
+    """
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    body = np.exp(-((xx - cols / 2) / (cols / 3))**2)
+    spine = np.exp(-((xx - cols / 2) / (cols / 12))**2)
+    blocks = 0.5 + 0.5 * np.cos(yy / rows * 2 * np.pi * 9)
+    img = 0.15 + 0.45 * body + 0.3 * spine * blocks
+    img += rng.normal(0, 0.01, img.shape).astype(np.float32)
+    top = 2**bits - 1
+    return np.clip(img * top, 0, top).astype(np.uint16)
+
+
+def make_inputs(folder: str, num: int, rows: int, cols: int, bits: int,
+                syntax: str) -> None:
+    windows = [None, (2**bits * 0.5, 2**bits * 0.6)]
+    for i in range(num):
+        ds = build_dataset(
+            radiograph(rows, cols, bits, i),
+            bits_stored=bits,
+            photometric=('MONOCHROME1', 'MONOCHROME2')[i % 2],
+            window=windows[i % 2],
+            transfer_syntax=syntax)
+        write_dicom(osp.join(folder, f'img{i:04d}.dicom'), ds)
+
+
+def _run(in_dir: str, out_dir: str, mode: str, workers: int, queue) -> None:
+    # A spawned process inherits 'spawn' as its start method; the converter
+    # is measured with the platform's usual one (fork on Linux).
+    if 'fork' in multiprocessing.get_all_start_methods():
+        multiprocessing.set_start_method('fork', force=True)
+    start = time.perf_counter()
+    summary = convert_folder(
+        in_dir,
+        out_dir,
+        workers=workers,
+        mode=mode,
+        resume=False,
+        progress=False)
+    elapsed = time.perf_counter() - start
+    # ru_maxrss is in KiB on Linux.
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    queue.put(
+        dict(
+            seconds=elapsed,
+            images=len(summary.rows),
+            failed=summary.failed,
+            peak_mib=own if workers <= 1 else kids,
+            main_mib=own))
+
+
+def run_config(in_dir: str, out_dir: str, mode: str, workers: int) -> Dict:
+    ctx = multiprocessing.get_context('spawn')
+    queue = ctx.Queue()
+    proc = ctx.Process(
+        target=_run, args=(in_dir, out_dir, mode, workers, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return result
+
+
+def stage_times(path: str, mode: str, repeat: int = 3) -> Dict[str, float]:
+    """Median milliseconds of decode, pixel mode and PNG encode."""
+    times: Dict[str, List[float]] = dict(decode=[], pixels=[], encode=[])
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        ds, arr = read_pixels(path)
+        t1 = time.perf_counter()
+        img = to_uint8(ds, mode, arr).image
+        t2 = time.perf_counter()
+        cv2.imencode('.png', img)
+        t3 = time.perf_counter()
+        times['decode'].append(t1 - t0)
+        times['pixels'].append(t2 - t1)
+        times['encode'].append(t3 - t2)
+    return {k: 1000 * float(np.median(v)) for k, v in times.items()}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--num-images', type=int, default=12)
+    parser.add_argument('--rows', type=int, default=2500)
+    parser.add_argument('--cols', type=int, default=1600)
+    parser.add_argument('--bits', type=int, default=12)
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=min(4,
+                    os.cpu_count() or 1),
+        help='workers of the parallel run')
+    parser.add_argument(
+        '--syntax',
+        default=ExplicitVRLittleEndian,
+        help='transfer syntax UID of the inputs (e.g. 1.2.840.10008.1.2.5 '
+        'for RLE)')
+    parser.add_argument(
+        '--modes', nargs='+', default=sorted(PIXEL_MODES), help='modes')
+    parser.add_argument(
+        '--work-dir', help='keep inputs here (default: a temporary folder)')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    work = args.work_dir or tempfile.mkdtemp(prefix='dicom2png_bench_')
+    in_dir = osp.join(work, 'dicom')
+    os.makedirs(in_dir, exist_ok=True)
+    try:
+        t0 = time.perf_counter()
+        make_inputs(in_dir, args.num_images, args.rows, args.cols, args.bits,
+                    args.syntax)
+        print(f'{args.num_images} DICOMs {args.rows} x {args.cols}, '
+              f'{args.bits} bits stored, {UID(args.syntax).name}, built in '
+              f'{time.perf_counter() - t0:.1f} s; {os.cpu_count()} CPUs')
+        first = osp.join(in_dir, 'img0001.dicom')
+        header = (f'{"mode":<11}{"workers":>8}{"img/s":>9}'
+                  f'{"img/s/worker":>14}{"peak MiB/worker":>17}'
+                  f'   stages ms (decode / pixels / encode)')
+        print(header)
+        for mode in args.modes:
+            stages = stage_times(first, mode)
+            stage_text = ' / '.join(f'{stages[k]:.0f}'
+                                    for k in ('decode', 'pixels', 'encode'))
+            for workers in sorted({1, args.workers}):
+                res = run_config(in_dir, osp.join(work, f'png_{mode}'), mode,
+                                 workers)
+                rate = res['images'] / res['seconds']
+                print(f'{mode:<11}{workers:>8}{rate:>9.2f}'
+                      f'{rate / workers:>14.2f}{res["peak_mib"]:>17.0f}'
+                      f'   {stage_text}' +
+                      (f'  ({res["failed"]} failed)' if res['failed'] else ''))
+    finally:
+        if not args.work_dir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
