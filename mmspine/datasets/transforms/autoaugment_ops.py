@@ -190,9 +190,12 @@ def _fill_square(img: Image, cy: int, cx: int, pad_y: int, pad_x: int,
 
 def auto_contrast(img: Image, boxes: Optional[Boxes] = None) -> Result:
     """Stretch each channel to the full 0-255 range (PIL AutoContrast)."""
-    flat = img.reshape(-1, img.shape[-1])
-    lo = flat.min(axis=0).astype(np.float64)
-    hi = flat.max(axis=0).astype(np.float64)
+    # Extremes from histograms: NumPy's strided per-channel min/max is
+    # ten times slower.
+    hists = _channel_hists(img)
+    present = np.arange(256)[:, None]
+    lo = np.where(hists > 0, present, 255).min(axis=0).astype(np.float64)
+    hi = np.where(hists > 0, present, 0).max(axis=0).astype(np.float64)
     levels = np.arange(256, dtype=np.float64)[:, None]
     # A flat channel stays as it is.
     scale = np.where(hi > lo, 255. / np.maximum(hi - lo, 1.), 1.)
@@ -202,10 +205,17 @@ def auto_contrast(img: Image, boxes: Optional[Boxes] = None) -> Result:
     return _lut(img, table), _as_boxes(boxes)
 
 
-def _equalize_table(channel: Image) -> np.ndarray:
-    """PIL's equalisation table of one channel."""
-    hist = cv2.calcHist([channel], [0], None, [256], [0, 256])
-    hist = hist.ravel().astype(np.int64)
+def _channel_hists(img: Image) -> np.ndarray:
+    """(256, C) histogram of each channel."""
+    hists = [
+        cv2.calcHist([img], [c], None, [256], [0, 256]).ravel()
+        for c in range(img.shape[-1])
+    ]
+    return np.stack(hists, axis=1).astype(np.int64)
+
+
+def _equalize_table(hist: np.ndarray) -> np.ndarray:
+    """PIL's equalisation table of one channel's histogram."""
     nonzero = hist[hist > 0]
     step = (nonzero.sum() - nonzero[-1]) // 255 if len(nonzero) else 0
     levels = np.arange(256)
@@ -217,8 +227,8 @@ def _equalize_table(channel: Image) -> np.ndarray:
 
 def equalize(img: Image, boxes: Optional[Boxes] = None) -> Result:
     """Equalise the histogram of each channel (PIL Equalize)."""
-    table = np.stack(
-        [_equalize_table(img[..., c]) for c in range(img.shape[-1])], axis=1)
+    hists = _channel_hists(img)
+    table = np.stack([_equalize_table(h) for h in hists.T], axis=1)
     return _lut(img, table), _as_boxes(boxes)
 
 
