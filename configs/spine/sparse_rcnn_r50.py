@@ -17,3 +17,22 @@ optim_wrapper = dict(
     optimizer=dict(
         _delete_=True, type='AdamW', lr=base_lr, weight_decay=weight_decay),
     clip_grad=dict(max_norm=grad_clip_norm, norm_type=2))
+
+# Training augmentation of the reference: AutoAugment detection policy v2
+# (Zoph et al., 2020) on the loaded image, before resizing. The rest of the
+# pipeline is the base's (configs/_base_/datasets/spinexr_detection.py);
+# the train set is wrapped in ClassBalancedDataset, hence dataset.dataset.
+autoaugment_policy = 'v2'
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='DetAutoAugment', policy=autoaugment_policy),
+    # The scales of the base's train_pipeline: shorter side 640:32:800.
+    dict(
+        type='RandomChoiceResize',
+        scales=[(1333, s) for s in range(640, 801, 32)],
+        keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
