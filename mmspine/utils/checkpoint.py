@@ -1,34 +1,60 @@
 """Let torch's ``weights_only`` loader read mmengine checkpoints.
 
 Since torch 2.6, ``torch.load`` defaults to ``weights_only=True`` and refuses
-any global it does not know. mmengine 0.10 pickles a few of its own objects
-and numpy values into every checkpoint (the message hub's ``HistoryBuffer``
-of logged scalars, numpy arrays and scalars inside it), so ``--resume`` and
-``load_from`` fail with "Unsupported global". Rather than turning
-``weights_only`` off, which would let a checkpoint run arbitrary code, we
-allow-list exactly those plain-data types.
+any global it does not know. mmengine 0.10 pickles its message hub into
+every checkpoint: ``HistoryBuffer`` objects of logged scalars holding numpy
+arrays, and the buffer's statistics functions, pickled as
+``getattr(HistoryBuffer, 'mean')``. So ``--resume`` and ``load_from`` fail
+with "Unsupported global". Rather than turning ``weights_only`` off, which
+lets a checkpoint run arbitrary code, we allow-list exactly those types and
+stand in for ``builtins.getattr`` with a function that only looks up
+HistoryBuffer's statistics methods.
 """
-from typing import List
+import pickle
+from typing import Any, List
 
 import numpy as np
 import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+
+# numpy 2 moved its pickling helpers from numpy.core to numpy._core; a
+# checkpoint names whichever its writer had, so both names are allowed.
+try:
+    from numpy._core import multiarray as _multiarray
+except ImportError:  # numpy < 2
+    from numpy.core import multiarray as _multiarray
+
+# Safe dtype classes of numpy.dtypes (numpy >= 1.25 pickles dtypes as
+# instances of these); object and void dtypes are left out on purpose.
+_DTYPE_NAMES = ('Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16',
+                'UInt32', 'UInt64', 'Float16', 'Float32', 'Float64', 'Byte',
+                'UByte', 'Short', 'UShort', 'Int', 'UInt', 'Long', 'ULong',
+                'LongLong', 'ULongLong', 'LongDouble', 'Str')
 
 
-def mmengine_checkpoint_types() -> List[object]:
-    """The globals mmengine 0.10 writes into a checkpoint besides tensors."""
-    from mmengine.logging.history_buffer import HistoryBuffer
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """``getattr`` restricted to HistoryBuffer's statistics methods."""
+    is_buffer = obj is HistoryBuffer or isinstance(obj, HistoryBuffer)
+    if is_buffer and name in ('min', 'max', 'mean', 'current',
+                              *HistoryBuffer._statistics_methods):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'refusing getattr({type(obj).__name__}, {name!r}) while loading a '
+        'checkpoint: only HistoryBuffer statistics methods are allowed')
 
-    # numpy moved its pickling helpers to numpy._core in 2.0
-    try:
-        from numpy._core.multiarray import _reconstruct, scalar
-    except ImportError:
-        from numpy.core.multiarray import _reconstruct, scalar
-    types = [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype]
-    # numpy >= 1.25 pickles dtypes as instances of numpy.dtypes.*DType
+
+def mmengine_checkpoint_types() -> List[Any]:
+    """Safe globals for mmengine 0.10 checkpoints, in torch's format."""
+    types: List[Any] = [HistoryBuffer, np.ndarray, np.dtype]
+    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        types += [(_multiarray._reconstruct, f'{module}._reconstruct'),
+                  (_multiarray.scalar, f'{module}.scalar')]
     types += [
-        getattr(np.dtypes, name) for name in dir(np.dtypes)
-        if name.endswith('DType') and name not in ('ObjectDType', 'VoidDType')
+        getattr(np.dtypes, f'{name}DType') for name in _DTYPE_NAMES
+        if hasattr(np.dtypes, f'{name}DType')
     ]
+    for name in ('builtins.getattr', '__builtin__.getattr'):
+        types.append((_history_buffer_getattr, name))
     return types
 
 
