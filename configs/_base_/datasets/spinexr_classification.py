@@ -1,0 +1,77 @@
+# VinDr-SpineXR abnormal vs normal, image-level labels from the VinDr CSVs.
+# Layout under data_root:
+#   train_images/*.png, test_images/*.png, annotations/{train,test}.csv
+dataset_type = 'SpineXRClsDataset'
+data_root = 'data/spinexr/'
+train_ann_file = 'annotations/train.csv'
+train_img_dir = 'train_images/'
+test_ann_file = 'annotations/test.csv'
+test_img_dir = 'test_images/'
+
+# Reference: 224 x 224 (larger sizes, e.g. 384 or 512, are options).
+img_size = 224
+train_batch_size = 32
+test_batch_size = 32
+num_workers = 4
+flip_prob = 0.5
+# One output per lesion type besides 'abnormal' (set the head's
+# num_classes to 14 with it).
+multi_label = False
+# Bootstrap resamples of the metric's CIs: fewer while validating, the
+# reference 10,000 when testing.
+val_num_bootstrap = 1000
+test_num_bootstrap = 10000
+
+backend_args = None
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='RandomFlip', prob=flip_prob, direction='horizontal'),
+    dict(type='PackSpineClsInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='PackSpineClsInputs')
+]
+
+train_dataloader = dict(
+    batch_size=train_batch_size,
+    num_workers=num_workers,
+    persistent_workers=num_workers > 0,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=train_ann_file,
+        data_prefix=dict(img=train_img_dir),
+        multi_label=multi_label,
+        pipeline=train_pipeline,
+        backend_args=backend_args))
+val_dataloader = dict(
+    batch_size=test_batch_size,
+    num_workers=num_workers,
+    persistent_workers=num_workers > 0,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=test_ann_file,
+        data_prefix=dict(img=test_img_dir),
+        multi_label=multi_label,
+        test_mode=True,
+        pipeline=test_pipeline,
+        backend_args=backend_args))
+test_dataloader = val_dataloader
+
+# AUROC; sensitivity, specificity, precision, F1 at Youden's threshold; 95%
+# bootstrap CIs. Predictions (predictions.csv) and the ROC plot (roc.png)
+# are saved beside the log, in work_dir/<timestamp>/.
+val_evaluator = dict(
+    type='SpineXRClsMetric',
+    num_bootstrap=val_num_bootstrap,
+    save_outputs=False)
+test_evaluator = dict(
+    type='SpineXRClsMetric', num_bootstrap=test_num_bootstrap)

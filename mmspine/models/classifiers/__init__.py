@@ -1,0 +1,3 @@
+from .spine_lesion_classifier import SpineLesionClassifier
+
+__all__ = ['SpineLesionClassifier']
