@@ -1,0 +1,233 @@
+"""The classifier-detector decision rule of VinDr-SpineXR, and its inverse.
+
+Detections are COCO result dicts (``image_id``, ``category_id``, ``bbox``
+as xywh, ``score``); images are matched to classifier predictions by the
+stem of the COCO ``file_name``, which is the VinDr image_id.
+"""
+import contextlib
+import io
+import os.path as osp
+import pickle
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.fileio import load
+from terminaltables import AsciiTable
+
+from ..evaluation.metrics.spinexr_metric import SPINEXR_IOU_THRS, SpineXRMetric
+from ..metainfo import SPINEXR_CLASSES
+
+#: Default grid of the classifier threshold c in a sweep.
+DEFAULT_C_GRID = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2).tolist())
+#: Default grid of the box score threshold k in a sweep.
+DEFAULT_K_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def load_detections(path: str,
+                    coco_api,
+                    classes: Sequence[str] = SPINEXR_CLASSES) -> List[dict]:
+    """Read detector results as a list of COCO result dicts.
+
+    Args:
+        path (str): A COCO results JSON (``SpineXRMetric`` with
+            ``outfile_prefix``) or a pickle of ``tools/test.py --out``.
+        coco_api: The ground-truth COCO object, for category ids.
+        classes (Sequence[str]): The detector's classes, in label order
+            (pickles store label indices). Defaults to the 7 classes.
+    """
+    if path.endswith('.json'):
+        return list(load(path))
+    if not path.endswith(('.pkl', '.pickle')):
+        raise ValueError(f'{path}: expected a .json or .pkl file')
+    with open(path, 'rb') as f:
+        samples = pickle.load(f)
+    cat_ids = coco_api.get_cat_ids(cat_names=list(classes))
+    if len(cat_ids) != len(classes):
+        raise KeyError(f'the annotation file lacks some of {classes}')
+    dets = []
+    for sample in samples:
+        pred = sample['pred_instances']
+        bboxes = np.asarray(pred['bboxes'], dtype=np.float64).reshape(-1, 4)
+        scores = np.asarray(pred['scores'], dtype=np.float64).reshape(-1)
+        labels = np.asarray(pred['labels']).reshape(-1)
+        for (x1, y1, x2, y2), score, label in zip(bboxes, scores, labels):
+            dets.append(
+                dict(
+                    image_id=int(sample['img_id']),
+                    category_id=int(cat_ids[int(label)]),
+                    bbox=[
+                        float(x1),
+                        float(y1),
+                        float(x2 - x1),
+                        float(y2 - y1)
+                    ],
+                    score=float(score)))
+    return dets
+
+
+def image_id_map(coco_api) -> Dict[str, int]:
+    """VinDr image_id (file name stem) -> COCO image id."""
+    return {
+        osp.splitext(osp.basename(img['file_name']))[0]: img['id']
+        for img in coco_api.dataset['images']
+    }
+
+
+def probs_by_coco_id(coco_api, image_ids: Sequence[str],
+                     probs: Sequence[float]) -> Dict[int, float]:
+    """Key classifier probabilities by COCO image id.
+
+    Raises:
+        KeyError: when a COCO image has no classifier prediction.
+    """
+    stems = image_id_map(coco_api)
+    given = dict(zip(image_ids, probs))
+    missing = sorted(set(stems) - set(given))
+    if missing:
+        raise KeyError(f'{len(missing)} images of the annotation file have '
+                       f'no classifier prediction, e.g. {missing[:3]}')
+    return {coco_id: float(given[stem]) for stem, coco_id in stems.items()}
+
+
+def apply_decision_rule(detections: Sequence[dict],
+                        abnormal_probs: Dict[int, float],
+                        c: float,
+                        k: float = 0.5) -> List[dict]:
+    """Keep every box of images with p(abnormal) >= c, else score >= k.
+
+    Args:
+        detections (Sequence[dict]): COCO result dicts.
+        abnormal_probs (dict): COCO image id -> classifier probability.
+        c (float): Classifier threshold.
+        k (float): Box score an image called normal still needs. Defaults
+            to 0.5, as in the paper.
+    """
+    return [
+        d for d in detections
+        if abnormal_probs[d['image_id']] >= c or d['score'] >= k
+    ]
+
+
+def max_box_scores(detections: Sequence[dict],
+                   image_ids: Sequence[int]) -> np.ndarray:
+    """Highest box score of each image (0 for images without boxes)."""
+    best: Dict[int, float] = {}
+    for d in detections:
+        best[d['image_id']] = max(best.get(d['image_id'], 0.), d['score'])
+    return np.array([best.get(i, 0.) for i in image_ids])
+
+
+def reverse_scores(cls_probs: Sequence[float],
+                   box_scores: Sequence[float]) -> np.ndarray:
+    """Image score = mean of p(abnormal) and the highest box score."""
+    return (np.asarray(cls_probs) + np.asarray(box_scores)) / 2
+
+
+class DetectionEvaluator:
+    """AP of COCO result lists against one annotation file.
+
+    Uses :class:`SpineXRMetric`'s evaluation (COCOeval), so the numbers
+    match ``tools/test.py``. The annotations are loaded once, for sweeps.
+
+    Args:
+        ann_file (str): COCO ground truth.
+        iou_thrs (Sequence[float]): IoU thresholds; must contain 0.5.
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 iou_thrs: Sequence[float] = SPINEXR_IOU_THRS) -> None:
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.metric = SpineXRMetric(ann_file=ann_file, iou_thrs=iou_thrs)
+        coco = self.metric._coco_api
+        self.classes = [c['name'] for c in coco.dataset['categories']]
+        self.metric.dataset_meta = dict(classes=self.classes)
+        self.metric.cat_ids = coco.get_cat_ids(cat_names=self.classes)
+        self.metric.img_ids = coco.get_img_ids()
+
+    @property
+    def coco(self):
+        """The ground-truth COCO object."""
+        return self.metric._coco_api
+
+    def __call__(self, detections: Sequence[dict]) -> Dict[str, float]:
+        """``bbox_mAP_50``, ``bbox_mAP`` and per-class APs."""
+        # COCOeval prints its progress to stdout; keep the tables readable.
+        with contextlib.redirect_stdout(io.StringIO()):
+            return self.metric._evaluate(list(detections), 'silent')
+
+
+def compare_table(before: Dict[str, float], after: Dict[str, float],
+                  classes: Sequence[str]) -> str:
+    """Per-class AP@0.5 before and after fusion, side by side."""
+    rows = [['class', 'detector', 'with rule', 'change']]
+    for name in list(classes) + [None]:
+        key = f'bbox_AP50_{name}' if name else 'bbox_mAP_50'
+        rows.append([
+            name or 'mAP@0.5', f'{100 * before[key]:.2f}',
+            f'{100 * after[key]:.2f}',
+            f'{100 * (after[key] - before[key]):+.2f}'
+        ])
+    table = AsciiTable(rows)
+    table.inner_footing_row_border = True
+    return table.table
+
+
+def fuse_and_evaluate(evaluator: DetectionEvaluator,
+                      detections: Sequence[dict],
+                      abnormal_probs: Dict[int, float],
+                      c: float,
+                      k: float = 0.5) -> Tuple[List[dict], dict, dict]:
+    """Apply the rule; evaluate before and after.
+
+    Returns:
+        tuple: fused detections, metrics before, metrics after.
+    """
+    fused = apply_decision_rule(detections, abnormal_probs, c, k)
+    return fused, evaluator(detections), evaluator(fused)
+
+
+def sweep_decision_rule(
+    evaluator: DetectionEvaluator,
+    detections: Sequence[dict],
+    abnormal_probs: Dict[int, float],
+    c_grid: Sequence[float] = DEFAULT_C_GRID,
+    k_grid: Sequence[float] = DEFAULT_K_GRID
+) -> Tuple[Tuple[float, float, float], np.ndarray]:
+    """mAP@0.5 of the rule for every (c, k) of the grids.
+
+    Run it on a validation split, then apply the best pair to the test set.
+
+    Returns:
+        tuple: ``(best_c, best_k, best_map50)`` (first in grid order among
+        ties) and the ``(len(c_grid), len(k_grid))`` mAP@0.5 array.
+    """
+    grid = np.zeros((len(c_grid), len(k_grid)))
+    for i, c in enumerate(c_grid):
+        for j, k in enumerate(k_grid):
+            fused = apply_decision_rule(detections, abnormal_probs, c, k)
+            grid[i, j] = evaluator(fused)['bbox_mAP_50']
+    i, j = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    return (float(c_grid[i]), float(k_grid[j]), float(grid[i, j])), grid
+
+
+def sweep_table(grid: np.ndarray,
+                c_grid: Sequence[float],
+                k_grid: Sequence[float],
+                baseline: Optional[float] = None) -> str:
+    """The sweep as a table of mAP@0.5 (%): rows c, columns k."""
+    rows = [['c \\ k'] + [f'{k:g}' for k in k_grid]]
+    for c, values in zip(c_grid, grid):
+        rows.append([f'{c:g}'] + [f'{100 * v:.2f}' for v in values])
+    text = 'mAP@0.5 (%) of the rule, rows c, columns k'
+    if baseline is not None:
+        text += f'; detector alone {100 * baseline:.2f}'
+    return text + '\n' + AsciiTable(rows).table
+
+
+__all__ = [
+    'DEFAULT_C_GRID', 'DEFAULT_K_GRID', 'DetectionEvaluator',
+    'apply_decision_rule', 'compare_table', 'fuse_and_evaluate',
+    'image_id_map', 'load_detections', 'max_box_scores', 'probs_by_coco_id',
+    'reverse_scores', 'sweep_decision_rule', 'sweep_table'
+]

@@ -1,0 +1,109 @@
+"""Classifier + detector fusion end to end, as ``tools/fuse.py`` runs it."""
+from typing import List, Optional, Sequence
+
+import numpy as np
+from mmengine.fileio import dump
+from terminaltables import AsciiTable
+
+from ..evaluation.functional import (binary_cls_metrics, load_cls_predictions,
+                                     youden_threshold)
+from ..metainfo import SPINEXR_CLASSES
+from .decision_rule import (DEFAULT_C_GRID, DEFAULT_K_GRID, DetectionEvaluator,
+                            compare_table, fuse_and_evaluate, image_id_map,
+                            load_detections, max_box_scores, probs_by_coco_id,
+                            reverse_scores, sweep_decision_rule, sweep_table)
+from .ensemble import sigmoid
+
+
+def fuse(det_file: str,
+         cls_file: str,
+         ann_file: str,
+         c: Optional[float] = None,
+         k: float = 0.5,
+         out_file: Optional[str] = None,
+         reverse: bool = False,
+         sweep: bool = False,
+         c_grid: Sequence[float] = DEFAULT_C_GRID,
+         k_grid: Sequence[float] = DEFAULT_K_GRID,
+         classes: Sequence[str] = SPINEXR_CLASSES,
+         num_bootstrap: int = 10000) -> dict:
+    """Apply the decision rule and report; optionally reverse and sweep.
+
+    Args:
+        det_file (str): Detector results, COCO JSON or ``tools/test.py``
+            pickle.
+        cls_file (str): Classifier (or ensemble) ``predictions.csv``.
+        ann_file (str): COCO ground truth of the same images.
+        c (float, optional): Classifier threshold. Defaults to the Youden
+            threshold of ``cls_file``.
+        k (float): Box score threshold for images called normal.
+        out_file (str, optional): Write the fused COCO results JSON here.
+        reverse (bool): Also score images by the mean of p(abnormal) and
+            the highest box score and evaluate that as a classifier.
+        sweep (bool): Also evaluate the rule over ``c_grid`` x ``k_grid``.
+        classes (Sequence[str]): Detector classes in label order (pickles).
+        num_bootstrap (int): Resamples of the classifier CIs (reverse).
+
+    Returns:
+        dict: 'c', 'k', 'before', 'after', 'fused' and 'report' (the
+        printed tables); with ``reverse`` 'reverse' (metrics of the
+        classifier and the combined score); with ``sweep`` 'sweep' (best
+        c, k, mAP and the grid).
+    """
+    evaluator = DetectionEvaluator(ann_file)
+    detections = load_detections(det_file, evaluator.coco, classes)
+    ids, logits, labels = load_cls_predictions(cls_file)
+    probs = sigmoid(logits)
+    if c is None:
+        c = youden_threshold(labels, probs)
+    abnormal_probs = probs_by_coco_id(evaluator.coco, ids, probs)
+    fused, before, after = fuse_and_evaluate(evaluator, detections,
+                                             abnormal_probs, c, k)
+    report: List[str] = [
+        f'decision rule: keep all boxes if p(abnormal) >= c = {c:.4f}, '
+        f'else boxes with score >= k = {k:g}; boxes {len(detections)} -> '
+        f'{len(fused)}',
+        compare_table(before, after, evaluator.classes)
+    ]
+    out = dict(c=c, k=k, before=before, after=after, fused=fused)
+    if out_file is not None:
+        dump(fused, out_file)
+        report.append(f'fused results written to {out_file}')
+    if reverse:
+        stems = image_id_map(evaluator.coco)
+        box_scores = max_box_scores(detections, [stems[i] for i in ids])
+        combined = reverse_scores(probs, box_scores)
+        results = dict(
+            classifier=binary_cls_metrics(
+                labels, probs, num_bootstrap=num_bootstrap),
+            combined=binary_cls_metrics(
+                labels, combined, num_bootstrap=num_bootstrap))
+        rows = [[
+            'image score', 'AUROC', '95% CI', 'sensitivity', 'specificity',
+            'F1'
+        ]]
+        for name, m in results.items():
+            ci = (f'{100 * m["auroc_ci_lo"]:.2f}-'
+                  f'{100 * m["auroc_ci_hi"]:.2f}'
+                  if 'auroc_ci_lo' in m else '')
+            rows.append([
+                name, f'{100 * m["auroc"]:.2f}', ci,
+                f'{100 * m["sensitivity"]:.2f}',
+                f'{100 * m["specificity"]:.2f}', f'{100 * m["f1"]:.2f}'
+            ])
+        report.append('reverse direction: image score = (p(abnormal) + '
+                      'highest box score) / 2\n' + AsciiTable(rows).table)
+        out['reverse'] = results
+    if sweep:
+        best, grid = sweep_decision_rule(evaluator, detections, abnormal_probs,
+                                         c_grid, k_grid)
+        report.append(sweep_table(grid, c_grid, k_grid, before['bbox_mAP_50']))
+        report.append(f'best pair: c = {best[0]:g}, k = {best[1]:g}, '
+                      f'mAP@0.5 = {100 * best[2]:.2f}')
+        out['sweep'] = dict(
+            best_c=best[0],
+            best_k=best[1],
+            best_map50=best[2],
+            grid=np.asarray(grid))
+    out['report'] = '\n'.join(report)
+    return out

@@ -1,0 +1,279 @@
+"""Train and test tiny classifiers and a tiny detector on generated images,
+then ensemble and fuse their saved outputs with the tools."""
+import csv
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+from sklearn.metrics import roc_auc_score
+
+from mmspine.metainfo import NO_FINDING, SPINEXR_CLASSES
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SIZE = 64
+
+
+def make_split(root, split, num_images, seed):
+    """Half the images get a bright class-coded square (a lesion)."""
+    rng = np.random.default_rng(seed)
+    os.makedirs(osp.join(root, f'{split}_images'), exist_ok=True)
+    images, anns, rows = [], [], []
+    for i in range(num_images):
+        image_id = f'{split}{i:03d}'
+        img = rng.integers(0, 40, (SIZE, SIZE), dtype=np.uint8)
+        if i % 2 == 0:
+            label = (i // 2) % len(SPINEXR_CLASSES)
+            w, h = rng.integers(16, 32, 2)
+            x, y = rng.integers(0, SIZE - w), rng.integers(0, SIZE - h)
+            img[y:y + h, x:x + w] = 120 + 15 * label
+            anns.append(
+                dict(
+                    id=len(anns) + 1,
+                    image_id=i + 1,
+                    category_id=label + 1,
+                    bbox=[float(x), float(y),
+                          float(w), float(h)],
+                    area=float(w * h),
+                    iscrowd=0))
+            rows.append([image_id, SPINEXR_CLASSES[label], x, y, x + w, y + h])
+        else:
+            rows.append([image_id, NO_FINDING, '', '', '', ''])
+        cv2.imwrite(osp.join(root, f'{split}_images', f'{image_id}.png'), img)
+        images.append(
+            dict(
+                id=i + 1, file_name=f'{image_id}.png', width=SIZE,
+                height=SIZE))
+    os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
+    with open(
+            osp.join(root, 'annotations', f'{split}.csv'), 'w',
+            newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow([
+            'image_id', 'study_id', 'series_id', 'rad_id', 'lesion_type',
+            'xmin', 'ymin', 'xmax', 'ymax'
+        ])
+        for image_id, kind, *box in rows:
+            writer.writerow([image_id, 'st', 'se', 'R1', kind] + box)
+    coco = dict(
+        images=images,
+        annotations=anns,
+        categories=[
+            dict(id=k + 1, name=n) for k, n in enumerate(SPINEXR_CLASSES)
+        ])
+    with open(osp.join(root, 'annotations', f'{split}.json'), 'w') as f:
+        json.dump(coco, f)
+
+
+@pytest.fixture(scope='module')
+def root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('phantom_cls'))
+    make_split(root, 'train', 24, seed=0)
+    make_split(root, 'test', 16, seed=1)
+    return root
+
+
+def cls_options(root, iters=12):
+    opts = {
+        'train_cfg.max_iters': iters,
+        'train_cfg.val_interval': iters,
+        'default_hooks.checkpoint.interval': iters,
+        'default_hooks.logger.interval': 4,
+        'param_scheduler.0.milestones': [iters - 2],
+        'val_evaluator.num_bootstrap': 100,
+        'test_evaluator.num_bootstrap': 500,
+    }
+    for loader in ('train', 'val', 'test'):
+        opts[f'{loader}_dataloader.dataset.data_root'] = root
+    return opts
+
+
+def run_tool(*args):
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run([sys.executable, *args],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+def argv(opts):
+
+    def render(v):
+        return '[' + ','.join(map(str, v)) + ']' if isinstance(
+            v, list) else str(v)
+
+    return ['--cfg-options'] + [f'{k}={render(v)}' for k, v in opts.items()]
+
+
+def newest(pattern):
+    found = sorted(glob.glob(pattern), key=osp.getmtime)
+    assert found, pattern
+    return found[-1]
+
+
+@pytest.fixture(scope='module')
+def tool_classifier(root, tmp_path_factory):
+    """DenseNet phantom config through tools/train.py and tools/test.py."""
+    work = str(tmp_path_factory.mktemp('cls_tools'))
+    config = 'configs/spine_cls/densenet121_phantom.py'
+    opts = argv(cls_options(root))
+    train_log = run_tool('tools/train.py', config, '--work-dir', work, *opts)
+    ckpt = osp.join(work, 'iter_12.pth')
+    assert osp.isfile(ckpt), train_log[-2000:]
+    test_log = run_tool('tools/test.py', config, ckpt, '--work-dir', work,
+                        *opts)
+    return dict(
+        work=work,
+        log=test_log,
+        csv=newest(osp.join(work, '*', 'predictions.csv')))
+
+
+@pytest.fixture(scope='module')
+def runner_classifier(root, tmp_path_factory):
+    """A ResNet-18 (base 8) classifier trained with the Runner in-process."""
+    from mmspine.apis import build_runner, load_config
+    from mmspine.utils import register_all_modules
+
+    register_all_modules(init_default_scope=False)
+    work = str(tmp_path_factory.mktemp('cls_runner'))
+    cfg = load_config(
+        osp.join(REPO, 'configs/spine_cls/resnet50.py'),
+        cls_options(root, iters=10), work)
+    phantom = Config.fromfile(
+        osp.join(REPO, 'configs/spine_cls/densenet121_phantom.py'))
+    for loader in ('train', 'val', 'test'):
+        key = f'{loader}_dataloader'
+        cfg[key].update(num_workers=0, persistent_workers=False, batch_size=8)
+        cfg[key].dataset.pipeline = phantom[key].dataset.pipeline
+    cfg.model.backbone.update(depth=18, base_channels=8, init_cfg=None)
+    cfg.model.head.in_channels = 64
+    runner = build_runner(cfg)
+    runner.train()
+    metrics = runner.test()
+    return dict(
+        metrics=metrics, csv=osp.join(runner.log_dir, 'predictions.csv'))
+
+
+@pytest.fixture(scope='module')
+def detector(root, tmp_path_factory):
+    """A tiny Faster R-CNN (ResNet-18, base 8); its JSON and pickle."""
+    from mmspine.apis import add_dump_results, build_runner, load_config
+    from mmspine.utils import register_all_modules
+
+    register_all_modules(init_default_scope=False)
+    work = str(tmp_path_factory.mktemp('det'))
+    ann = osp.join(root, 'annotations/test.json')
+    opts = {
+        'train_dataloader.dataset.dataset.data_root': root,
+        'train_dataloader.batch_size': 4,
+        'train_dataloader.dataset.dataset.pipeline.2.scales': [(96, 64)],
+        'load_from': None,
+        'train_cfg.max_iters': 8,
+        'train_cfg.val_interval': 100,
+        'param_scheduler.0.end': 2,
+        'default_hooks.checkpoint.interval': 8,
+        'val_dataloader.dataset.data_root': root,
+        'val_evaluator.ann_file': ann,
+        'test_dataloader.dataset.data_root': root,
+        'test_dataloader.dataset.pipeline.1.scale': (96, 64),
+        'test_evaluator.ann_file': ann,
+        'test_evaluator.outfile_prefix': osp.join(work, 'det'),
+        'model.test_cfg.rcnn.max_per_img': 20,
+    }
+    cfg = load_config(
+        osp.join(REPO, 'configs/spine/faster_rcnn_r50_fpn.py'), opts, work)
+    for loader in ('train', 'val', 'test'):
+        cfg[f'{loader}_dataloader'].update(
+            num_workers=0, persistent_workers=False)
+    m = cfg.model
+    m.backbone.update(depth=18, base_channels=8, init_cfg=None)
+    m.neck.update(in_channels=[8, 16, 32, 64], out_channels=16)
+    m.rpn_head.update(in_channels=16, feat_channels=16)
+    m.roi_head.bbox_roi_extractor.out_channels = 16
+    m.roi_head.bbox_head.update(in_channels=16, fc_out_channels=32)
+    runner = build_runner(cfg)
+    runner.train()
+    pkl = osp.join(work, 'det.pkl')
+    add_dump_results(runner, pkl)
+    metrics = runner.test()
+    return dict(
+        json=osp.join(work, 'det.bbox.json'),
+        pkl=pkl,
+        ann=ann,
+        metrics=metrics)
+
+
+def test_classifier_through_tools(tool_classifier):
+    ids, logits, labels = __import__(
+        'mmspine.evaluation',
+        fromlist=['x']).load_cls_predictions(tool_classifier['csv'])
+    assert len(ids) == 16 and labels.sum() == 8
+    auroc = roc_auc_score(labels, logits)
+    assert f'spinexr_cls/auroc: {auroc:.4f}' in tool_classifier['log']
+    assert osp.isfile(osp.join(osp.dirname(tool_classifier['csv']), 'roc.png'))
+    print(f'\nphantom DenseNet (12 iterations) AUROC {auroc:.4f}')
+
+
+def test_ensemble_tool(tool_classifier, runner_classifier, tmp_path):
+    from mmspine.evaluation import load_cls_predictions
+    from mmspine.fusion import ensemble_logits, sigmoid
+
+    files = [tool_classifier['csv'], runner_classifier['csv']]
+    out = run_tool('tools/ensemble_cls.py', *files, '--out-dir', str(tmp_path),
+                   '--num-bootstrap', '500')
+    ids, mean_logits, labels = ensemble_logits(files)
+    a_ids, a, _ = load_cls_predictions(files[0])
+    b_ids, b, _ = load_cls_predictions(files[1])
+    b = b[[b_ids.index(i) for i in a_ids]]
+    np.testing.assert_allclose(mean_logits, (a + b) / 2)
+    auroc = roc_auc_score(labels, sigmoid(mean_logits))
+    row = next(line for line in out.splitlines() if 'ensemble of 2' in line)
+    assert row.split('|')[2].strip() == f'{100 * auroc:.2f}'
+    saved_ids, saved, _ = load_cls_predictions(
+        str(tmp_path / 'predictions.csv'))
+    assert saved_ids == ids
+    np.testing.assert_allclose(saved, mean_logits, rtol=1e-6)
+    assert (tmp_path / 'roc.png').is_file()
+    print('\n' + out)
+
+
+def test_fuse_tool_json_and_pickle(detector, tool_classifier, tmp_path):
+    from mmspine.evaluation import load_cls_predictions, youden_threshold
+    from mmspine.fusion import fuse, sigmoid
+
+    assert osp.isfile(detector['json']) and osp.isfile(detector['pkl'])
+    cls_csv = tool_classifier['csv']
+    from_json = fuse(
+        detector['json'], cls_csv, detector['ann'], num_bootstrap=0)
+    from_pkl = fuse(detector['pkl'], cls_csv, detector['ann'], num_bootstrap=0)
+    ids, logits, labels = load_cls_predictions(cls_csv)
+    assert from_json['c'] == youden_threshold(labels, sigmoid(logits))
+    # The detector's own evaluation and ours agree on the same boxes.
+    assert from_json['before']['bbox_mAP_50'] == pytest.approx(
+        detector['metrics']['spinexr/bbox_mAP_50'])
+    for key in ('before', 'after'):
+        assert from_pkl[key]['bbox_mAP_50'] == pytest.approx(
+            from_json[key]['bbox_mAP_50'], abs=1e-3)
+    assert len(from_pkl['fused']) == len(from_json['fused'])
+
+    out_json = str(tmp_path / 'fused.json')
+    out = run_tool('tools/fuse.py', detector['pkl'], cls_csv, detector['ann'],
+                   '--out', out_json, '--reverse', '--sweep', '--c-grid',
+                   '0.2', '0.5', '0.8', '--k-grid', '0.3', '0.5',
+                   '--num-bootstrap', '200')
+    fused = json.load(open(out_json))
+    assert len(fused) == len(from_pkl['fused'])
+    for name in SPINEXR_CLASSES:
+        assert name in out
+    assert 'best pair: c = ' in out and 'reverse direction' in out
+    print('\n' + out)
