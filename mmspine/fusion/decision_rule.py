@@ -152,9 +152,11 @@ class DetectionEvaluator:
 
     def __call__(self, detections: Sequence[dict]) -> Dict[str, float]:
         """``bbox_mAP_50``, ``bbox_mAP`` and per-class APs."""
-        # COCOeval prints its progress to stdout; keep the tables readable.
+        # COCO.loadRes adds keys to the dicts it gets: pass copies. COCOeval
+        # prints its progress to stdout; keep the tables readable.
         with contextlib.redirect_stdout(io.StringIO()):
-            return self.metric._evaluate(list(detections), 'silent')
+            return self.metric._evaluate([dict(d) for d in detections],
+                                         'silent')
 
 
 def compare_table(before: Dict[str, float], after: Dict[str, float],
