@@ -128,6 +128,12 @@ def cfg_options_to_argv(opts: Dict) -> list:
     return ['--cfg-options'] + [f'{k}={render(v)}' for k, v in opts.items()]
 
 
+@pytest.fixture(scope='session', name='tiny_cfg_options')
+def tiny_cfg_options_fixture():
+    """:func:`tiny_cfg_options`, for tests in other folders."""
+    return tiny_cfg_options
+
+
 @pytest.fixture(scope='session')
 def mmdet_registry():
     """Register mmdet's and mmspine's modules, scope 'mmdet'."""

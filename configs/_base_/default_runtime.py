@@ -9,7 +9,9 @@ checkpoint_interval = 1000
 max_keep_ckpts = 3
 
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=log_interval),
+    # iteration-based: validation metrics are logged against the iteration
+    logger=dict(
+        type='LoggerHook', interval=log_interval, log_metric_by_epoch=False),
     checkpoint=dict(
         type='CheckpointHook',
         by_epoch=False,
