@@ -167,9 +167,12 @@ def sample_anatomy(rng: np.random.Generator,
     posterior_skin = width * (
         rng.uniform(0.94, 1.02) + 0.02 * np.cos(np.pi * rows + phase))
     gas = []
+    # bowel gas lies between the skin and the spine; on narrow images that
+    # gap can close, so it never gets narrower than a pixel
+    gas_lo = anterior_skin.mean() + 0.05 * width
+    gas_hi = max(axis_x - 1.2 * body_w, gas_lo + 1)
     for _ in range(rng.integers(2, 6)):
-        gx = rng.uniform(anterior_skin.mean() + 0.05 * width,
-                         axis_x - 1.2 * body_w)
+        gx = rng.uniform(gas_lo, gas_hi)
         gy = rng.uniform(0.1, 0.9) * height
         gas.append((gx, gy, body_w * rng.uniform(0.2, 0.6),
                     body_w * rng.uniform(0.15, 0.4), rng.uniform(0, 180)))

@@ -315,9 +315,14 @@ def plan_lesions(rng: np.random.Generator,
     for count in counts:
         types = []
         while len(types) < count:
-            lesion_type = deck.pop(0)
-            if lesion_type not in types:
-                types.append(lesion_type)
+            # take the first card of a type this image lacks; drawing and
+            # discarding duplicates instead could empty the deck
+            fresh = [t for t in deck if t not in types]
+            if not fresh:
+                deck += _cycle(rng, SPINEXR_CLASSES, len(SPINEXR_CLASSES))
+                continue
+            deck.remove(fresh[0])
+            types.append(fresh[0])
         plans.append(types)
     num_rare = min(num_abnormal, math.ceil(rare_fraction * num_abnormal))
     for types, rare in zip(plans, _cycle(rng, RARE_LESION_TYPES, num_rare)):
