@@ -21,6 +21,5 @@ ALL_LESION_TYPES = SPINEXR_CLASSES + RARE_LESION_TYPES
 NO_FINDING = 'No finding'
 
 #: One distinct RGB colour per detection class, for visualisation.
-SPINEXR_PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25),
-                   (0, 130, 200), (245, 130, 48), (145, 30, 180),
-                   (70, 240, 240)]
+SPINEXR_PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200),
+                   (245, 130, 48), (145, 30, 180), (70, 240, 240)]

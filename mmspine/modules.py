@@ -1,4 +1,4 @@
-"""Import target for configs: ``custom_imports=dict(imports=['mmspine.modules'])``.
+"""What configs import: ``custom_imports=dict(imports=['mmspine.modules'])``.
 
 Importing it registers every mmspine module into mmdet's registries and
 allow-lists mmengine's checkpoint types for ``weights_only`` loading. It is

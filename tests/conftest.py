@@ -56,8 +56,7 @@ def make_tiny_coco(root: str,
         images=images,
         annotations=annotations,
         categories=[
-            dict(id=k + 1, name=name)
-            for k, name in enumerate(SPINEXR_CLASSES)
+            dict(id=k + 1, name=name) for k, name in enumerate(SPINEXR_CLASSES)
         ])
     with open(osp.join(ann_dir, f'{split}.json'), 'w') as f:
         json.dump(coco, f)
@@ -91,20 +90,32 @@ def tiny_cfg_options(config: str, root: str, max_iters: int = 16) -> Dict:
     test_resize = _index_of(test_pipeline, 'Resize')
     half = max(max_iters // 2, 1)
     opts = {
-        'train_dataloader.dataset.dataset.data_root': root,
-        'train_dataloader.batch_size': 2,
+        'train_dataloader.dataset.dataset.data_root':
+        root,
+        'train_dataloader.batch_size':
+        2,
         f'train_dataloader.dataset.dataset.pipeline.{resize}.scales':
         [(128, 96), (160, 112)],
-        'model.backbone.init_cfg': None,
-        'load_from': None,
-        'train_cfg.max_iters': max_iters,
-        'train_cfg.val_interval': half,
-        'param_scheduler.0.end': 2,
-        'default_hooks.checkpoint.interval': half,
-        'default_hooks.logger.interval': 1,
-        'log_processor.window_size': 1,
-        'val_evaluator.ann_file': osp.join(root, 'annotations/test.json'),
-        'test_evaluator.ann_file': osp.join(root, 'annotations/test.json'),
+        'model.backbone.init_cfg':
+        None,
+        'load_from':
+        None,
+        'train_cfg.max_iters':
+        max_iters,
+        'train_cfg.val_interval':
+        half,
+        'param_scheduler.0.end':
+        2,
+        'default_hooks.checkpoint.interval':
+        half,
+        'default_hooks.logger.interval':
+        1,
+        'log_processor.window_size':
+        1,
+        'val_evaluator.ann_file':
+        osp.join(root, 'annotations/test.json'),
+        'test_evaluator.ann_file':
+        osp.join(root, 'annotations/test.json'),
     }
     for loader in ('train', 'val', 'test'):
         opts[f'{loader}_dataloader.num_workers'] = 0
@@ -118,6 +129,7 @@ def tiny_cfg_options(config: str, root: str, max_iters: int = 16) -> Dict:
 
 def cfg_options_to_argv(opts: Dict) -> list:
     """Render options as ``--cfg-options`` arguments of the tools."""
+
     def render(v):
         if isinstance(v, list):
             return '[' + ','.join(render(x) for x in v) + ']'

@@ -14,8 +14,8 @@ from mmspine.metainfo import SPINEXR_CLASSES
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 DETECTOR_CONFIGS = sorted(
-    glob.glob(osp.join(REPO_ROOT, 'configs', 'spine', '**', '*.py'),
-              recursive=True))
+    glob.glob(
+        osp.join(REPO_ROOT, 'configs', 'spine', '**', '*.py'), recursive=True))
 DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 
 
@@ -30,8 +30,10 @@ def build_detector(config: str):
 
 def test_there_are_configs():
     names = {osp.basename(c) for c in DETECTOR_CONFIGS}
-    assert {'sparse_rcnn_r50.py', 'sparse_rcnn_r101.py',
-            'faster_rcnn_r50_fpn.py', 'retinanet_r50_fpn.py'} <= names
+    assert {
+        'sparse_rcnn_r50.py', 'sparse_rcnn_r101.py', 'faster_rcnn_r50_fpn.py',
+        'retinanet_r50_fpn.py'
+    } <= names
 
 
 @pytest.mark.parametrize('device', DEVICES)

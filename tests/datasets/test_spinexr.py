@@ -29,8 +29,7 @@ def test_empty_images_kept_in_test_mode(tiny_coco_root, mmdet_registry):
     assert all(osp.isfile(d['img_path']) for d in ds)
 
 
-def test_empty_images_filterable_for_training(tiny_coco_root,
-                                              mmdet_registry):
+def test_empty_images_filterable_for_training(tiny_coco_root, mmdet_registry):
     kept = _dataset(tiny_coco_root, test_mode=False, filter_empty=False)
     filtered = _dataset(tiny_coco_root, test_mode=False, filter_empty=True)
     assert len(kept) == 14

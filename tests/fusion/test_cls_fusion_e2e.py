@@ -281,8 +281,8 @@ def test_fuse_tool_json_and_pickle(detector, tool_classifier, tmp_path):
             from_json[key]['bbox_mAP_50'], abs=1e-3)
     assert len(from_pkl['fused']) == len(from_json['fused'])
     # every box the rule dropped scored < k on an image called normal
-    dets = load_detections(detector['json'], DetectionEvaluator(
-        detector['ann']).coco)
+    dets = load_detections(detector['json'],
+                           DetectionEvaluator(detector['ann']).coco)
     assert dets
     probs = dict(zip(ids, sigmoid(logits)))
     stem = {i + 1: f'test{i:03d}' for i in range(16)}

@@ -23,8 +23,8 @@ def test_sample_anatomy_many_seeds_and_shapes():
     for _ in range(400):
         height = int(rng.integers(200, 3000))
         width = int(height * rng.uniform(0.5, 0.9))
-        anatomy = sample_anatomy(np.random.default_rng(rng.integers(2**31)),
-                                 height, width)
+        anatomy = sample_anatomy(
+            np.random.default_rng(rng.integers(2**31)), height, width)
         assert anatomy.vertebrae
         for gx, gy, *_ in anatomy.gas:
             assert 0 <= gy <= height

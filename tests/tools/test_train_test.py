@@ -19,13 +19,14 @@ SMALL_BACKBONE = {
 
 def run_tool(tool, *args):
     env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='2')
-    proc = subprocess.run([sys.executable, osp.join(REPO_ROOT, 'tools', tool),
-                           *args],
-                          cwd=REPO_ROOT,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=900)
+    proc = subprocess.run(
+        [sys.executable,
+         osp.join(REPO_ROOT, 'tools', tool), *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 
@@ -63,8 +64,8 @@ def test_train_logs_metrics_and_loss_goes_down(trained):
     assert sum(losses[-2:]) / 2 < sum(losses[:2]) / 2
     val = [r for r in records if 'spinexr/bbox_mAP_50' in r]
     assert [r['step'] for r in val] == [4, 8]
-    assert {'spinexr/bbox_mAP', 'spinexr/bbox_AP50_Osteophytes'} <= set(
-        val[-1])
+    assert {'spinexr/bbox_mAP',
+            'spinexr/bbox_AP50_Osteophytes'} <= set(val[-1])
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
     assert osp.isfile(osp.join(work_dir, 'iter_8.pth'))
 
@@ -72,22 +73,23 @@ def test_train_logs_metrics_and_loss_goes_down(trained):
 def test_test_tool_reports_metrics(trained, tmp_path):
     work_dir, opts, _ = trained
     out = str(tmp_path / 'preds.pkl')
-    log = run_tool('test.py', CONFIG, osp.join(work_dir, 'iter_8.pth'),
-                   '--work-dir', str(tmp_path), '--out', out, '--show-dir',
-                   'vis', *cfg_options_argv(opts))
+    log = run_tool('test.py', CONFIG, osp.join(work_dir,
+                                               'iter_8.pth'), '--work-dir',
+                   str(tmp_path), '--out', out, '--show-dir', 'vis',
+                   *cfg_options_argv(opts))
     assert 'spinexr/bbox_mAP_50' in log
     assert 'Other lesions' in log  # the per-class table
     assert osp.getsize(out) > 0
-    drawn = [f for _, _, fs in os.walk(tmp_path) for f in fs
-             if f.endswith('.png')]
+    drawn = [
+        f for _, _, fs in os.walk(tmp_path) for f in fs if f.endswith('.png')
+    ]
     assert len(drawn) == 8
 
 
 def test_resume_continues_from_saved_iteration(trained, tmp_path):
     work_dir, opts, _ = trained
-    log = run_tool('train.py', CONFIG, '--work-dir', str(tmp_path),
-                   '--resume', osp.join(work_dir, 'iter_4.pth'),
-                   *cfg_options_argv(opts))
+    log = run_tool('train.py', CONFIG, '--work-dir', str(tmp_path), '--resume',
+                   osp.join(work_dir, 'iter_4.pth'), *cfg_options_argv(opts))
     assert re.search(r'resumed epoch: \d+, iter: 4', log), log[-2000:]
     steps = [r['step'] for r in scalars(str(tmp_path)) if 'loss' in r]
     assert steps == [5, 6, 7, 8]

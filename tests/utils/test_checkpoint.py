@@ -27,8 +27,8 @@ def test_mmengine_checkpoint_loads_weights_only(tmp_path):
     ckpt = torch.load(path, weights_only=True)
     buffer = ckpt['message_hub']['log_scalars']['train/loss']
     assert isinstance(buffer, HistoryBuffer)
-    assert buffer.mean() == pytest.approx(np.mean([1, 1 / 2, 1 / 3, 1 / 4,
-                                                   1 / 5]))
+    assert buffer.mean() == pytest.approx(
+        np.mean([1, 1 / 2, 1 / 3, 1 / 4, 1 / 5]))
     assert ckpt['meta']['iter'] == 5
 
 

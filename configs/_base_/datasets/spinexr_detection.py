@@ -37,8 +37,9 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=(max_long_edge, test_short_edge),
-         keep_ratio=True),
+    dict(
+        type='Resize', scale=(max_long_edge, test_short_edge),
+        keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(
         type='PackDetInputs',
@@ -94,8 +95,9 @@ tta_model = dict(
     tta_cfg=dict(nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
 tta_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=(max_long_edge, test_short_edge),
-         keep_ratio=True),
+    dict(
+        type='Resize', scale=(max_long_edge, test_short_edge),
+        keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(
         type='TestTimeAug',

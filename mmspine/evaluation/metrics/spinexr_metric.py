@@ -114,8 +114,9 @@ class SpineXRMetric(CocoMetric):
         eval_results['bbox_mAP_50'] = mean_valid(precision[self.headline_idx])
         eval_results['bbox_mAP'] = mean_valid(precision)
         lo, hi = self.iou_thrs[0], self.iou_thrs[-1]
-        rows = [['class', f'AP@{self.headline_iou:g}', f'AP@[{lo:g}:{hi:g}]',
-                 'gts']]
+        rows = [[
+            'class', f'AP@{self.headline_iou:g}', f'AP@[{lo:g}:{hi:g}]', 'gts'
+        ]]
         num_gts = {
             cat: len(self._coco_api.get_ann_ids(cat_ids=[cat]))
             for cat in self.cat_ids

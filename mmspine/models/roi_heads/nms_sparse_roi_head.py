@@ -17,11 +17,15 @@ class NMSSparseRoIHead(SparseRoIHead):
     this head predicts exactly as :class:`SparseRoIHead`.
     """
 
-    def predict_bbox(self, x, batch_img_metas: List[dict],
-                     rpn_results_list: InstanceList, rcnn_test_cfg,
+    def predict_bbox(self,
+                     x,
+                     batch_img_metas: List[dict],
+                     rpn_results_list: InstanceList,
+                     rcnn_test_cfg,
                      rescale: bool = False) -> InstanceList:
-        results_list = super().predict_bbox(
-            x, batch_img_metas, rpn_results_list, rcnn_test_cfg, rescale)
+        results_list = super().predict_bbox(x, batch_img_metas,
+                                            rpn_results_list, rcnn_test_cfg,
+                                            rescale)
         nms_cfg = rcnn_test_cfg.get('nms') if rcnn_test_cfg else None
         if nms_cfg is None:
             return results_list
