@@ -11,6 +11,7 @@ from mmspine.models.backbones.monai_densenet import \
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLS_CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/spine_cls/*.py')))
+DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -50,11 +51,12 @@ def no_pretrained(model_cfg):
     return model_cfg
 
 
+@pytest.mark.parametrize('device', DEVICES)
 @pytest.mark.parametrize('path', CLS_CONFIGS, ids=osp.basename)
-def test_config_builds_and_steps(path):
+def test_config_builds_and_steps(path, device):
     assert len(CLS_CONFIGS) >= 4
     cfg = Config.fromfile(path)
-    model = build(no_pretrained(cfg.model))
+    model = build(no_pretrained(cfg.model)).to(device)
     optim = torch.optim.SGD(model.parameters(), lr=0.01)
     data = model.data_preprocessor(batch(), training=True)
     losses = model(**data, mode='loss')
@@ -67,6 +69,7 @@ def test_config_builds_and_steps(path):
     assert len(preds) == 2
     for p in preds:
         assert p.pred_logit.shape == (1, )
+        assert p.pred_logit.device.type == device
         torch.testing.assert_close(p.pred_score, p.pred_logit.sigmoid())
 
 
