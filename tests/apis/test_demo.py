@@ -1,0 +1,22 @@
+"""The demo pipeline end to end, at toy size."""
+import glob
+import os.path as osp
+
+from mmspine.apis import run_demo
+
+
+def test_run_demo_tiny(tmp_path, mmdet_registry):
+    metrics = run_demo(
+        str(tmp_path),
+        num_train=8,
+        num_test=4,
+        image_size=256,
+        max_size=192,
+        workers=0,
+        cfg_options={'train_cfg.max_iters': 2})
+    assert 0 <= metrics['spinexr/bbox_mAP_50'] <= 1
+    assert 'spinexr/bbox_AP50_Vertebral collapse' in metrics
+    assert osp.isfile(tmp_path / 'train' / 'iter_2.pth')
+    pngs = glob.glob(str(tmp_path / 'data' / 'test_images' / '*.png'))
+    overlays = glob.glob(str(tmp_path / 'test' / '*' / 'overlays' / '*.png'))
+    assert len(pngs) == len(overlays) == 4
