@@ -31,10 +31,12 @@ from mmspine.utils import register_all_modules
 class IterSpeedHook(Hook):
     """Splits every training iteration into data wait and compute."""
 
-    priority = 'LOWEST'
+    # before the logger, which resets CUDA's peak memory statistics
+    priority = 'VERY_HIGH'
 
     def __init__(self) -> None:
         self.data_wait, self.iter_time = [], []
+        self.peak_gib = 0.
         self._last = None
 
     def _now(self) -> float:
@@ -58,6 +60,9 @@ class IterSpeedHook(Hook):
         now = self._now()
         self.iter_time.append(now - self._last)
         self._last = now
+        if torch.cuda.is_available():
+            self.peak_gib = max(self.peak_gib,
+                                torch.cuda.max_memory_allocated() / 2**30)
 
 
 def set_short_edge(cfg, short_edge: int) -> None:
@@ -105,7 +110,11 @@ def time_training(cfg, args) -> dict:
         images_per_s=args.batch_size / s_iter,
         data_wait_share=sum(waits) / sum(iters),
         projected_hours_50k_iters=s_iter * 50000 / 3600,
-        **peak_memory_gib())
+        **peak_memory_gib(),
+        # mmengine's logger resets CUDA's peak after each iteration, so the
+        # hook's running maximum is the training peak
+        **(dict(gpu_peak_allocated_gib=hook.peak_gib)
+           if torch.cuda.is_available() else {}))
 
 
 def time_inference(cfg, args) -> dict:

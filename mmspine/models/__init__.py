@@ -1,9 +1,9 @@
 from .backbones import MonaiDenseNet
 from .classifiers import SpineLesionClassifier
 from .heads import SpineLesionClsHead
-from .roi_heads import NMSSparseRoIHead
+from .roi_heads import AmpSafeDIIHead, NMSSparseRoIHead
 
 __all__ = [
-    'MonaiDenseNet', 'NMSSparseRoIHead', 'SpineLesionClassifier',
+    'AmpSafeDIIHead', 'MonaiDenseNet', 'NMSSparseRoIHead', 'SpineLesionClassifier',
     'SpineLesionClsHead'
 ]

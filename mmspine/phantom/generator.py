@@ -110,8 +110,11 @@ def _draw_marker(img: np.ndarray, rng: np.random.Generator,
                pad + th + 2 * thickness)
         if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1]
                or box[1] >= b[3] for b in boxes):
-            cv2.putText(img, text, (x, pad + th), cv2.FONT_HERSHEY_SIMPLEX,
-                        scale, 0.95 * METAL, thickness)
+            # OpenCV 5 draws text on 8-bit images only: draw a mask
+            mask = np.zeros(img.shape, np.uint8)
+            cv2.putText(mask, text, (x, pad + th), cv2.FONT_HERSHEY_SIMPLEX,
+                        scale, 255, thickness)
+            img[mask > 0] = 0.95 * METAL
             return
 
 

@@ -6,6 +6,8 @@ num_classes = 7
 num_stages = 6
 num_proposals = 100
 # The reference runs NMS at IoU 0.7 on the outputs before evaluation.
+# AmpSafeDIIHead is mmdet's DIIHead with float32 outputs, so that --amp
+# training does not break the Hungarian matching.
 test_nms_iou = 0.7
 
 model = dict(
@@ -49,7 +51,7 @@ model = dict(
             featmap_strides=[4, 8, 16, 32]),
         bbox_head=[
             dict(
-                type='DIIHead',
+                type='AmpSafeDIIHead',
                 num_classes=num_classes,
                 num_ffn_fcs=2,
                 num_heads=8,
