@@ -4,6 +4,6 @@ from .heads import SpineLesionClsHead
 from .roi_heads import AmpSafeDIIHead, NMSSparseRoIHead
 
 __all__ = [
-    'AmpSafeDIIHead', 'MonaiDenseNet', 'NMSSparseRoIHead', 'SpineLesionClassifier',
-    'SpineLesionClsHead'
+    'AmpSafeDIIHead', 'MonaiDenseNet', 'NMSSparseRoIHead',
+    'SpineLesionClassifier', 'SpineLesionClsHead'
 ]
