@@ -27,13 +27,15 @@ import json
 import math
 import os
 import os.path as osp
-import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..dicom.convert import FAILED as _FAILED
+from ..dicom.convert import REPORT_COLUMNS
+from ..fileio import atomic_write, read_png_size
 from ..metainfo import (ALL_LESION_TYPES, NO_FINDING, RARE_LESION_TYPES,
                         SPINEXR_CLASSES)
 
@@ -49,7 +51,6 @@ MIN_BOX_SIZE = 1e-3
 CATEGORY_IDS = {name: i + 1 for i, name in enumerate(SPINEXR_CLASSES)}
 
 _COORDS = ('xmin', 'ymin', 'xmax', 'ymax')
-_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 _FOLD_TARGET = 'Other lesions'
 
 #: ``(width, height)`` in pixels.
@@ -155,64 +156,63 @@ def _format_counter(counter: Counter) -> str:
 # image sizes
 
 
-def read_png_size(path: str) -> Size:
-    """Read ``(width, height)`` from the IHDR chunk of a PNG.
-
-    Only the first 24 bytes are read, so this is cheap enough for a whole
-    data set.
-
-    Raises:
-        ValueError: if the file is not a PNG.
-    """
-    with open(path, 'rb') as f:
-        head = f.read(24)
-    if len(head) < 24 or head[:8] != _PNG_SIGNATURE or head[12:16] != b'IHDR':
-        raise ValueError(f'{path}: not a PNG file')
-    width, height = struct.unpack('>II', head[16:24])
-    return width, height
-
-
 def load_size_csv(path: str) -> Dict[str, Tuple[Size, Optional[Size]]]:
     """Read image sizes from a metadata CSV or a dicom2png report CSV.
 
-    A metadata CSV has ``image_id``, ``rows`` and ``columns`` (the DICOM
-    size). A dicom2png report has ``image_id``, ``orig_rows``, ``orig_cols``
-    and, for converted files, ``out_rows`` and ``out_cols`` (the PNG size).
-    Rows without a usable size, and report rows without an output size
-    (files that failed to convert), are left out: their images are unknown.
+    A metadata CSV (``parse_dicom_meta.py``) has ``image_id``, ``rows`` and
+    ``columns`` (the DICOM size). A dicom2png report (``dicom2png.py``, all
+    of :data:`mmspine.dicom.convert.REPORT_COLUMNS`) also has ``status``
+    and, for converted files, ``out_rows`` and ``out_columns`` (the PNG
+    size). Rows without a usable size, and report rows whose status is
+    ``failed`` or that lack the PNG size, are left out: their images are
+    unknown. When an image id has several rows, the last usable one wins.
 
     Returns:
         dict: ``image_id`` -> ``((orig_width, orig_height), png_size)``
         where ``png_size`` is ``(width, height)`` or None when the CSV does
         not give it.
     """
+    return _read_size_table(path)[0]
+
+
+def _read_size_table(
+    path: str
+) -> Tuple[Dict[str, Tuple[Size, Optional[Size]]], Dict[str, str]]:
+    """:func:`load_size_csv`, plus why each unusable image was left out."""
+    sizes, unusable = {}, {}
     with open(path, newline='') as f:
         reader = csv.DictReader(f)
-        columns = reader.fieldnames or []
-        if {'orig_rows', 'orig_cols'} <= set(columns):
-            orig_keys = ('orig_cols', 'orig_rows')
-            out_keys = ('out_cols', 'out_rows') if {'out_rows', 'out_cols'
-                                                    } <= set(columns) else None
-        elif {'rows', 'columns'} <= set(columns):
-            orig_keys, out_keys = ('columns', 'rows'), None
-        else:
+        columns = set(reader.fieldnames or [])
+        is_report = set(REPORT_COLUMNS) <= columns
+        if not is_report and not {'rows', 'columns'} <= columns:
             raise ValueError(
                 f'{path}:1: need columns image_id, rows, columns (metadata) '
-                f'or image_id, orig_rows, orig_cols (dicom2png report); got '
-                f'{", ".join(columns) or "nothing"}')
+                f'or {", ".join(REPORT_COLUMNS)} (dicom2png report); got '
+                f'{", ".join(reader.fieldnames or []) or "nothing"}')
         if 'image_id' not in columns:
             raise ValueError(f'{path}:1: missing column image_id')
-        sizes = {}
         for row in reader:
-            orig = _parse_size(row, orig_keys)
-            if orig is None:
-                continue
-            out = _parse_size(row, out_keys) if out_keys else None
-            if out_keys and out is None:
-                # the report lists a file that was not converted
-                continue
-            sizes[(row['image_id'] or '').strip()] = (orig, out)
-    return sizes
+            image_id = (row['image_id'] or '').strip()
+            orig = _parse_size(row, ('columns', 'rows'))
+            out, reason = None, None
+            if is_report:
+                if (row['status'] or '').strip() == _FAILED:
+                    why = (row['reason'] or '').strip() or 'no reason given'
+                    reason = f'conversion failed in {path}: {why}'
+                else:
+                    out = _parse_size(row, ('out_columns', 'out_rows'))
+                    if out is None:
+                        reason = (f'no PNG size (out_columns, out_rows) in '
+                                  f'{path}')
+            if reason is None and orig is None:
+                reason = f'no usable size in {path}'
+            if reason is None:
+                sizes[image_id] = (orig, out)
+                unusable.pop(image_id, None)
+            elif image_id not in sizes:
+                # e.g. the failed duplicate of a converted image id
+                unusable[image_id] = reason
+    return sizes, unusable
 
 
 def _parse_size(row: dict, keys: Tuple[str, str]) -> Optional[Size]:
@@ -231,7 +231,7 @@ def resolve_image_sizes(
     """Find the PNG and original size of each image.
 
     The PNG size comes from the PNG header in ``image_dir`` if given, else
-    from the ``out_rows``/``out_cols`` of a dicom2png report, else it is
+    from the ``out_columns``/``out_rows`` of a dicom2png report, else it is
     taken to be the original size (PNGs at full resolution). The original
     size comes from ``meta_csv`` if given, else it is taken to be the PNG
     size: without ``meta_csv``, downscaled PNGs cannot be detected.
@@ -243,13 +243,15 @@ def resolve_image_sizes(
     """
     if meta_csv is None and image_dir is None:
         raise ValueError('give meta_csv, image_dir or both')
-    table = load_size_csv(meta_csv) if meta_csv is not None else {}
+    table, unusable = (
+        _read_size_table(meta_csv) if meta_csv is not None else ({}, {}))
     sizes, reasons = {}, {}
     for image_id in image_ids:
         orig = png = None
         if meta_csv is not None:
             if image_id not in table:
-                reasons[image_id] = f'no usable size in {meta_csv}'
+                reasons[image_id] = unusable.get(
+                    image_id, f'no usable size in {meta_csv}')
                 continue
             orig, png = table[image_id]
         if image_dir is not None:
@@ -416,8 +418,9 @@ def spinexr_to_coco(ann_csv: str,
     Args:
         ann_csv: VinDr-SpineXR annotation CSV of the split.
         meta_csv: metadata CSV (``image_id``, ``rows``, ``columns`` of the
-            DICOM) or dicom2png report CSV. Needed to scale boxes when the
-            PNGs were downscaled.
+            DICOM) or dicom2png report CSV (which also gives the PNG sizes,
+            and whose failed files are unknown images). Needed to scale
+            boxes when the PNGs were downscaled.
         image_dir: folder of ``<image_id>.png``; their headers give the
             image sizes.
         fold_rare: write the six rare lesion types as 'Other lesions'
@@ -567,12 +570,6 @@ def convert_spinexr_to_coco(ann_csv: str,
         max_errors=max_errors)
     out_dir = osp.dirname(osp.abspath(out_json))
     os.makedirs(out_dir, exist_ok=True)
-    tmp = f'{out_json}.tmp{os.getpid()}'
-    try:
-        with open(tmp, 'w') as f:
-            json.dump(coco, f)
-        os.replace(tmp, out_json)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    with atomic_write(out_json, 'w') as f:
+        json.dump(coco, f)
     return summary

@@ -19,6 +19,7 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
+from ..fileio import TMP_MARK, atomic_write, png_is_complete
 from .batch import find_dicom_files, image_id_of, log_line, parallel_map
 from .voi import (ConstantImageError, PixelError, describe_error, to_uint8,
                   voi_path)
@@ -39,10 +40,6 @@ REPORT_COLUMNS = ('image_id', 'source', 'output', 'status', 'path', 'reason',
                   'mode', 'max_size', 'rows', 'columns', 'out_rows',
                   'out_columns', 'scale')
 REPORT_NAME = 'conversion_report.csv'
-
-_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
-_PNG_END = b'\x00\x00\x00\x00IEND\xaeB`\x82'
-_TMP_MARK = '.tmp-'
 
 
 class InputError(ValueError):
@@ -143,30 +140,8 @@ def write_png_atomic(img: np.ndarray, path: str) -> None:
     ok, buf = cv2.imencode('.png', img)
     if not ok:
         raise OSError(f'PNG encoding failed for {path}')
-    tmp = f'{path}{_TMP_MARK}{os.getpid()}'
-    try:
-        with open(tmp, 'wb') as f:
-            f.write(buf.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def png_is_complete(path: str) -> bool:
-    """Whether ``path`` starts with the PNG signature and ends with IEND."""
-    try:
-        with open(path, 'rb') as f:
-            head = f.read(len(_PNG_SIGNATURE))
-            f.seek(0, os.SEEK_END)
-            if f.tell() < len(_PNG_SIGNATURE) + len(_PNG_END):
-                return False
-            f.seek(-len(_PNG_END), os.SEEK_END)
-            tail = f.read()
-    except OSError:
-        return False
-    return head == _PNG_SIGNATURE and tail == _PNG_END
+    with atomic_write(path, 'wb') as f:
+        f.write(buf.tobytes())
 
 
 def output_path(out_dir: str, image_id: str) -> str:
@@ -296,12 +271,10 @@ def read_report(path: str) -> Dict[str, Dict[str, str]]:
 
 def write_report(rows: List[Dict[str, str]], path: str) -> None:
     """Write report rows, sorted by image id, atomically."""
-    tmp = f'{path}{_TMP_MARK}{os.getpid()}'
-    with open(tmp, 'w', newline='') as f:
+    with atomic_write(path, 'w', newline='') as f:
         writer = csv.DictWriter(f, REPORT_COLUMNS)
         writer.writeheader()
         writer.writerows(sorted(rows, key=lambda r: r['image_id']))
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -344,7 +317,7 @@ def _is_done(prev: Optional[Dict[str, str]], out: str, mode: str,
 def _remove_stale_temps(out_dir: str) -> None:
     # Temporary files of a killed run: never complete, safe to drop.
     for name in os.listdir(out_dir):
-        if _TMP_MARK in name and name.endswith(tuple('0123456789')):
+        if TMP_MARK in name and name.endswith(tuple('0123456789')):
             try:
                 os.remove(osp.join(out_dir, name))
             except OSError:

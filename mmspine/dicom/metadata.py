@@ -15,6 +15,7 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 
+from ..fileio import atomic_write
 from .batch import find_dicom_files, image_id_of, log_line, parallel_map
 from .voi import describe_error
 
@@ -64,7 +65,8 @@ def read_metadata(path: str) -> Dict[str, str]:
     """Read one file's header into a metadata row.
 
     Never raises for a bad file: ``status`` is 'failed' with a ``reason``
-    when the file is not DICOM or lacks Rows/Columns.
+    when the file is not DICOM, lacks Rows/Columns or has a header value
+    that cannot be read (e.g. a non-numeric Pixel Spacing).
 
     Args:
         path (str): DICOM file.
@@ -87,16 +89,29 @@ def read_metadata(path: str) -> Dict[str, str]:
             row,
             status=FAILED,
             reason=f'unreadable DICOM: {describe_error(exc)}')
-    for column, keyword in META_FIELDS.items():
-        if keyword:
-            row[column] = _text(ds.get(keyword))
-    spacing = ds.get('PixelSpacing') or ds.get('ImagerPixelSpacing')
-    if spacing is not None and len(spacing) == 2:
-        row['pixel_spacing_row'] = str(float(spacing[0]))
-        row['pixel_spacing_col'] = str(float(spacing[1]))
-    syntax = ds.file_meta.get('TransferSyntaxUID') if hasattr(
-        ds, 'file_meta') else None
-    row['transfer_syntax'] = _text(syntax)
+    # A value that cannot be read or converted (e.g. a non-numeric
+    # PixelSpacing) fails this file with a reason, never the batch.
+    element = ''
+    try:
+        for column, keyword in META_FIELDS.items():
+            if keyword:
+                element = keyword
+                row[column] = _text(ds.get(keyword))
+        element = ('PixelSpacing'
+                   if 'PixelSpacing' in ds else 'ImagerPixelSpacing')
+        spacing = ds.get('PixelSpacing') or ds.get('ImagerPixelSpacing')
+        if spacing is not None and len(spacing) == 2:
+            row['pixel_spacing_row'] = str(float(spacing[0]))
+            row['pixel_spacing_col'] = str(float(spacing[1]))
+        element = 'TransferSyntaxUID'
+        syntax = ds.file_meta.get('TransferSyntaxUID') if hasattr(
+            ds, 'file_meta') else None
+        row['transfer_syntax'] = _text(syntax)
+    except Exception as exc:
+        return dict(
+            row,
+            status=FAILED,
+            reason=f'malformed {element}: {describe_error(exc)}')
     missing = [c for c in ('rows', 'columns') if not row[c]]
     if missing:
         row.update(status=FAILED, reason=f'missing {" and ".join(missing)}')
@@ -164,11 +179,9 @@ def parse_folder_metadata(in_dir: str,
     rows.sort(key=lambda r: (r['image_id'], r['path']))
     parent = osp.dirname(osp.abspath(out_csv))
     os.makedirs(parent, exist_ok=True)
-    tmp = f'{out_csv}.tmp-{os.getpid()}'
-    with open(tmp, 'w', newline='') as f:
+    with atomic_write(out_csv, 'w', newline='') as f:
         writer = csv.DictWriter(f, META_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, out_csv)
     failed = sum(r['status'] == FAILED for r in rows)
     return MetadataSummary(out_csv, rows, failed)

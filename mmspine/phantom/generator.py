@@ -6,6 +6,7 @@ image is generated from its own seed, so the output does not depend on the
 number of workers, and the same seed gives identical files.
 """
 import csv
+import functools
 import math
 import os
 import os.path as osp
@@ -20,6 +21,7 @@ from pydicom.uid import (ExplicitVRLittleEndian, ImplicitVRLittleEndian,
 
 from mmspine.dicom.writer import (available_transfer_syntaxes, build_dataset,
                                   write_dicom)
+from mmspine.fileio import write_atomic
 from mmspine.metainfo import NO_FINDING, RARE_LESION_TYPES, SPINEXR_CLASSES
 from .anatomy import (METAL, render_anatomy, render_background, render_texture,
                       sample_anatomy)
@@ -250,10 +252,8 @@ def generate_image(job: ImageJob) -> Tuple[PhantomImage, object]:
 def _write_job(job: ImageJob, out_dir: str) -> List[Dict[str, str]]:
     image, ds = generate_image(job)
     path = osp.join(out_dir, f'{job.split}_images', f'{job.image_id}.dicom')
-    tmp = path + '.part'
-    write_dicom(tmp, ds)
-    # Atomic rename, so that an interrupted run leaves no half file.
-    os.replace(tmp, path)
+    # Atomic, so that an interrupted run leaves no half file.
+    write_atomic(path, functools.partial(write_dicom, ds=ds))
     base = dict(
         image_id=job.image_id,
         study_id=job.study_id,

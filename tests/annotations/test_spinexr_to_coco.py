@@ -10,10 +10,13 @@ import pytest
 from pycocotools.coco import COCO
 
 from mmspine.annotations import (CATEGORY_IDS, AnnotationCSVError,
-                                 convert_spinexr_to_coco,
+                                 convert_spinexr_to_coco, load_size_csv,
                                  original_to_png_boxes, png_to_original_boxes,
                                  read_png_size, resolve_image_sizes,
                                  spinexr_to_coco)
+from mmspine.dicom import convert_folder
+from mmspine.dicom.convert import REPORT_COLUMNS
+from mmspine.dicom.writer import build_dataset, write_dicom
 from mmspine.metainfo import RARE_LESION_TYPES, SPINEXR_CLASSES
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -339,24 +342,83 @@ def test_read_png_size(tmp_path):
         read_png_size(not_png)
 
 
+def write_dicoms(folder, sizes) -> str:
+    rng = np.random.default_rng(0)
+    for image_id, (w, h) in sizes.items():
+        write_dicom(
+            str(folder / f'{image_id}.dicom'),
+            build_dataset(rng.integers(0, 4096, (h, w))))
+    return str(folder)
+
+
 def test_sizes_from_dicom2png_report(tmp_path):
-    report = write(tmp_path / 'report.csv', [
-        'image_id,orig_rows,orig_cols,out_rows,out_cols,scale,status',
-        'img_a,100,200,50,100,0.5,converted',
-        'img_b,400,300,,,,failed',
-    ])
+    """A real dicom2png report, PNGs downscaled, no image_dir."""
+    src = tmp_path / 'dicoms'
+    write_dicoms(src, {'img_a': (200, 100), 'img_b': (300, 400)})
+    out = str(tmp_path / 'pngs')
+    summary = convert_folder(str(src), out, max_size=100, progress=False)
+    assert summary.counts == {'converted': 2}
     csv = write(tmp_path / 'a.csv', [
         HEADER,
         row('img_a', 'Osteophytes', (10, 20, 30, 40)),
-        row('img_b', 'No finding'),
+        row('img_b', 'Vertebral collapse', (40, 80, 120, 200)),
     ])
-    with pytest.raises(AnnotationCSVError, match=':3: unknown image'):
-        spinexr_to_coco(csv, meta_csv=report)
-    coco, _ = spinexr_to_coco(csv, meta_csv=report, skip_invalid=True)
+    coco, _ = spinexr_to_coco(csv, meta_csv=summary.report)
     image, (ann, ) = anns_of(coco, 'img_a.png')
     assert (image['width'], image['height']) == (100, 50)
     assert (image['original_width'], image['original_height']) == (200, 100)
     assert ann['bbox'] == [5, 10, 10, 10]
+    image, (ann, ) = anns_of(coco, 'img_b.png')
+    assert (image['width'], image['height']) == (75, 100)
+    assert (image['original_width'], image['original_height']) == (300, 400)
+    assert ann['bbox'] == [10, 20, 20, 30]
+    # the sizes are those of the PNGs written
+    for image in coco['images']:
+        assert read_png_size(osp.join(out,
+                                      image['file_name'])) == (image['width'],
+                                                               image['height'])
+
+
+def test_failed_rows_of_dicom2png_report(tmp_path):
+    src = tmp_path / 'dicoms'
+    write_dicoms(src, {'img_a': (200, 100)})
+    # a failed conversion, and a failed duplicate of a converted image id
+    (src / 'img_f.dicom').write_text('not a dicom')
+    (src / 'sub').mkdir()
+    write_dicoms(src / 'sub', {'img_a': (20, 10)})
+    summary = convert_folder(
+        str(src), str(tmp_path / 'pngs'), max_size=100, progress=False)
+    assert summary.counts == {'converted': 1, 'failed': 2}
+    csv = write(tmp_path / 'a.csv', [
+        HEADER,
+        row('img_a', 'Osteophytes', (10, 20, 30, 40)),
+        row('img_f', 'No finding'),
+    ])
+    with pytest.raises(AnnotationCSVError) as info:
+        spinexr_to_coco(csv, meta_csv=summary.report)
+    assert [p.line for p in info.value.problems] == [3]
+    assert "unknown image 'img_f': conversion failed in" in str(info.value)
+    assert 'not a DICOM file' in str(info.value)
+    coco, summary = spinexr_to_coco(
+        csv, meta_csv=summary.report, skip_invalid=True)
+    assert [i['file_name'] for i in coco['images']] == ['img_a.png']
+    assert len(summary.skipped) == 1
+    image, (ann, ) = anns_of(coco, 'img_a.png')
+    assert (image['width'], image['height']) == (100, 50)
+    assert ann['bbox'] == [5, 10, 10, 10]
+
+
+def test_report_without_png_size(tmp_path):
+    header = ','.join(REPORT_COLUMNS)
+    values = dict.fromkeys(REPORT_COLUMNS, '')
+    values.update(
+        image_id='img_a', status='converted', rows='100', columns='200')
+    report = write(tmp_path / 'report.csv',
+                   [header, ','.join(values[c] for c in REPORT_COLUMNS)])
+    sizes, reasons = resolve_image_sizes(['img_a'], meta_csv=report)
+    assert sizes == {}
+    assert 'no PNG size (out_columns, out_rows)' in reasons['img_a']
+    assert load_size_csv(report) == {}
 
 
 def test_bad_size_csv(tmp_path):

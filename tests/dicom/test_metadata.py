@@ -4,6 +4,8 @@ import importlib.util
 import os.path as osp
 
 import numpy as np
+from pydicom.dataelem import RawDataElement
+from pydicom.tag import Tag
 
 from mmspine.dicom.metadata import (META_COLUMNS, parse_folder_metadata,
                                     read_metadata)
@@ -75,3 +77,25 @@ def test_parse_folder_metadata_and_tool(tmp_path, capsys):
         rows = {r['image_id']: r for r in csv.DictReader(f)}
     assert rows['junk']['status'] == 'failed'
     assert rows['a']['status'] == 'ok'
+
+
+def test_malformed_header_value_fails_the_file_only(tmp_path):
+    src = tmp_path / 'in'
+    write_example(src / 'good.dicom')
+    ds = build_dataset(np.zeros((12, 9), np.uint16))
+    # A non-numeric Pixel Spacing, stored raw as a reader would find it.
+    value = b'abc\\0.1 '
+    ds[0x00280030] = RawDataElement(
+        Tag(0x00280030), 'DS', len(value), value, 0, False, True)
+    bad = str(src / 'bad.dicom')
+    write_dicom(bad, ds)
+    row = read_metadata(bad)
+    assert tuple(row) == META_COLUMNS
+    assert row['status'] == 'failed'
+    assert row['reason'].startswith('malformed PixelSpacing: ValueError')
+    assert "'abc'" in row['reason']
+    summary = parse_folder_metadata(
+        str(src), str(tmp_path / 'meta.csv'), progress=False)
+    assert summary.failed == 1 and len(summary.rows) == 2
+    rows = {r['image_id']: r for r in summary.rows}
+    assert rows['good']['status'] == 'ok' and rows['bad']['status'] == 'failed'

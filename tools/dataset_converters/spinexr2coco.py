@@ -2,7 +2,9 @@
 
 Image sizes come from the metadata CSV (original DICOM size), from the PNG
 folder (converted size), or both; give both when the PNGs were downscaled
-so that boxes are scaled to them. Example:
+so that boxes are scaled to them. The conversion report of dicom2png.py
+(conversion_report.csv) gives both sizes by itself, and the images it
+lists as failed are unknown images. Example:
 
     python tools/dataset_converters/spinexr2coco.py \\
         data/spinexr/annotations/train.csv \\
@@ -25,7 +27,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('out_json', help='COCO JSON to write')
     parser.add_argument(
         '--meta-csv',
-        help='metadata CSV (image_id, rows, columns) or dicom2png report')
+        help='metadata CSV of parse_dicom_meta.py (image_id, rows, '
+        'columns: DICOM size) or conversion report of dicom2png.py (also '
+        'out_rows, out_columns: PNG size; failed files are unknown images)')
     parser.add_argument(
         '--image-dir', help='folder of <image_id>.png, read for their sizes')
     parser.add_argument(
