@@ -58,7 +58,7 @@ def prepare_phantom_dataset(root: str,
             max_size=max_size,
             progress=progress)
         if converted.failed:
-            raise RuntimeError(f'{len(converted.failed)} phantom DICOMs '
+            raise RuntimeError(f'{converted.failed} phantom DICOMs '
                                f'failed to convert, see {converted.report}')
         csv_path = osp.join(ann_dir, f'{split}.csv')
         shutil.copyfile(
