@@ -3,6 +3,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from scipy.special import expit as sigmoid
 from terminaltables import AsciiTable
 
 from ..evaluation.functional import (THRESHOLD_METRICS, binary_cls_metrics,
@@ -36,11 +37,6 @@ def ensemble_logits(prediction_files: Sequence[str]
                              'on labels')
         logits.append(other_logits[order])
     return ids, np.mean(logits, axis=0), labels
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic function, overflow-safe for large negative logits."""
-    return np.exp(-np.logaddexp(0, -np.asarray(x, dtype=np.float64)))
 
 
 def ensemble_classifiers(prediction_files: Sequence[str],

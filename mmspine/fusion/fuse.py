@@ -54,15 +54,19 @@ def fuse(det_file: str,
     detections = load_detections(det_file, evaluator.coco, classes)
     ids, logits, labels = load_cls_predictions(cls_file)
     probs = sigmoid(logits)
+    c_source = 'given'
     if c is None:
         c = youden_threshold(labels, probs)
+        # as in the paper; tune c on a validation split (--sweep) instead
+        # for an unbiased mAP of the rule
+        c_source = 'Youden threshold of these same predictions'
     abnormal_probs = probs_by_coco_id(evaluator.coco, ids, probs)
     fused, before, after = fuse_and_evaluate(evaluator, detections,
                                              abnormal_probs, c, k)
     report: List[str] = [
-        f'decision rule: keep all boxes if p(abnormal) >= c = {c:.4f}, '
-        f'else boxes with score >= k = {k:g}; boxes {len(detections)} -> '
-        f'{len(fused)}',
+        f'decision rule: keep all boxes if p(abnormal) >= c = {c:.4f} '
+        f'({c_source}), else boxes with score >= k = {k:g}; boxes '
+        f'{len(detections)} -> {len(fused)}',
         compare_table(before, after, evaluator.classes)
     ]
     out = dict(c=c, k=k, before=before, after=after, fused=fused)
@@ -71,13 +75,20 @@ def fuse(det_file: str,
         report.append(f'fused results written to {out_file}')
     if reverse:
         stems = image_id_map(evaluator.coco)
-        box_scores = max_box_scores(detections, [stems[i] for i in ids])
-        combined = reverse_scores(probs, box_scores)
+        # images the detector never saw (e.g. failed conversions) cannot
+        # get a combined score
+        known = np.array([i in stems for i in ids], dtype=bool)
+        if not known.all():
+            report.append(f'reverse: {int((~known).sum())} classifier '
+                          f'images are not in {ann_file}; left out')
+        box_scores = max_box_scores(
+            detections, [stems[i] for i, ok in zip(ids, known) if ok])
+        combined = reverse_scores(probs[known], box_scores)
         results = dict(
             classifier=binary_cls_metrics(
-                labels, probs, num_bootstrap=num_bootstrap),
+                labels[known], probs[known], num_bootstrap=num_bootstrap),
             combined=binary_cls_metrics(
-                labels, combined, num_bootstrap=num_bootstrap))
+                labels[known], combined, num_bootstrap=num_bootstrap))
         rows = [[
             'image score', 'AUROC', '95% CI', 'sensitivity', 'specificity',
             'F1'

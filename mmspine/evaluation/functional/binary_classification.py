@@ -10,6 +10,7 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from scipy.special import expit
 from sklearn.metrics import (f1_score, precision_score, recall_score,
                              roc_auc_score, roc_curve)
 
@@ -196,7 +197,7 @@ def save_cls_predictions(path: str, image_ids: Sequence[str],
                          labels: Sequence[int]) -> None:
     """Write per-image predictions as CSV: image_id, logit, prob, label."""
     logits = np.asarray(logits, dtype=np.float64)
-    probs = 1 / (1 + np.exp(-logits))
+    probs = expit(logits)
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path, 'w', newline='') as f:
         writer = csv.writer(f)

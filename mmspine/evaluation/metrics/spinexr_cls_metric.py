@@ -4,6 +4,7 @@ from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
 import numpy as np
+from scipy.special import expit
 from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
@@ -91,7 +92,7 @@ class SpineXRClsMetric(BaseMetric):
         logger: MMLogger = MMLogger.get_current_instance()
         ids, logits, labels = zip(*results)
         logits = np.asarray(logits, dtype=np.float64)
-        probs = 1 / (1 + np.exp(-logits))
+        probs = expit(logits)
         metrics = binary_cls_metrics(labels, probs, self.threshold,
                                      self.num_bootstrap, self.seed,
                                      self.ci_level)
