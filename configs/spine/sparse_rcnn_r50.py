@@ -27,10 +27,9 @@ train_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='DetAutoAugment', policy=autoaugment_policy),
-    # The scales of the base's train_pipeline: shorter side 640:32:800.
     dict(
         type='RandomChoiceResize',
-        scales=[(1333, s) for s in range(640, 801, 32)],
+        scales={{_base_.train_scales}},
         keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs')

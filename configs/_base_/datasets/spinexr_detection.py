@@ -16,6 +16,7 @@ num_workers = 4
 train_short_edges = (640, 672, 704, 736, 768, 800)
 max_long_edge = 1333
 test_short_edge = 800
+train_scales = [(max_long_edge, s) for s in train_short_edges]
 # LVIS-style repeat-factor sampling, r(c) = max(1, sqrt(t / f(c))). Set to
 # 0 to switch it off (every repeat factor becomes 1).
 repeat_factor_thr = 0.1
@@ -30,7 +31,7 @@ train_pipeline = [
     dict(type='LoadAnnotations', with_bbox=True),
     dict(
         type='RandomChoiceResize',
-        scales=[(max_long_edge, s) for s in train_short_edges],
+        scales=train_scales,
         keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs')
