@@ -35,7 +35,8 @@ model = dict(
     rpn_head=dict(
         in_channels=fpn_channels,
         feat_channels=fpn_channels,
-        anchor_generator=dict(strides=[8, 16, 32, 64])),
+        # anchors of 16-512 px: the smallest lesions are ~13 px at this size
+        anchor_generator=dict(scales=[2, 4], strides=[8, 16, 32, 64])),
     roi_head=dict(
         bbox_roi_extractor=dict(
             out_channels=fpn_channels, featmap_strides=[8, 16, 32, 64]),
