@@ -93,3 +93,18 @@ def test_resume_continues_from_saved_iteration(trained, tmp_path):
     assert re.search(r'resumed epoch: \d+, iter: 4', log), log[-2000:]
     steps = [r['step'] for r in scalars(str(tmp_path)) if 'loss' in r]
     assert steps == [5, 6, 7, 8]
+
+
+def test_sparse_rcnn_r101_trains_on_cpu(tiny_coco_root, tiny_cfg_options,
+                                        tmp_path):
+    """The reference config itself, AutoAugment v2 and repeat-factor
+    sampling included, starts and trains through tools/train.py."""
+    config = osp.join(REPO_ROOT, 'configs', 'spine', 'sparse_rcnn_r101.py')
+    opts = tiny_cfg_options(config, tiny_coco_root, 2)
+    opts['train_cfg.val_interval'] = 10  # no validation in two iterations
+    run_tool('train.py', config, '--work-dir', str(tmp_path),
+             *cfg_options_argv(opts))
+    losses = [r['loss'] for r in scalars(str(tmp_path)) if 'loss' in r]
+    assert len(losses) == 2
+    assert all(loss == loss and loss > 0 for loss in losses)
+    assert osp.isfile(tmp_path / 'iter_2.pth')
