@@ -104,17 +104,18 @@ def time_training(cfg, args) -> dict:
     iters = hook.iter_time[args.warmup:]
     waits = hook.data_wait[args.warmup:]
     s_iter = statistics.mean(iters)
-    return dict(
+    result = dict(
         s_per_iter=s_iter,
         s_per_iter_median=statistics.median(iters),
         images_per_s=args.batch_size / s_iter,
         data_wait_share=sum(waits) / sum(iters),
         projected_hours_50k_iters=s_iter * 50000 / 3600,
-        **peak_memory_gib(),
+        **peak_memory_gib())
+    if torch.cuda.is_available():
         # mmengine's logger resets CUDA's peak after each iteration, so the
         # hook's running maximum is the training peak
-        **(dict(gpu_peak_allocated_gib=hook.peak_gib)
-           if torch.cuda.is_available() else {}))
+        result['gpu_peak_allocated_gib'] = hook.peak_gib
+    return result
 
 
 def time_inference(cfg, args) -> dict:
