@@ -15,7 +15,6 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmspine.datasets.transforms  # noqa: F401
     import mmspine.evaluation  # noqa: F401
     import mmspine.models  # noqa: F401
-    import mmspine.visualization  # noqa: F401
     from .checkpoint import allow_mmengine_checkpoint_types
 
     register_mmdet(init_default_scope=init_default_scope)
