@@ -420,54 +420,81 @@ def write_findings_sr(source: Union[str, os.PathLike, Dataset],
     return sr
 
 
-def _concept_name(concept) -> Dict[str, str]:
-    return dict(
-        value=concept.value,
-        scheme=concept.scheme_designator,
-        meaning=concept.meaning)
+def _key(code) -> tuple:
+    """(scheme, value) of a pydicom Code or a Code Sequence item."""
+    if hasattr(code, 'scheme_designator'):
+        return code.scheme_designator, code.value
+    return code.CodingSchemeDesignator, code.CodeValue
 
 
-def _lesion_type_of(concept) -> str:
-    for name, code in LESION_CODES.items():
-        if code == concept:
+def _concept_of(item: Dataset) -> tuple:
+    return _key(item.ConceptNameCodeSequence[0])
+
+
+def _children(item: Dataset, concept) -> List[Dataset]:
+    """Direct content items of ``item`` named ``concept``."""
+    key = _key(concept)
+    return [
+        child for child in item.get('ContentSequence', [])
+        if 'ConceptNameCodeSequence' in child and _concept_of(child) == key
+    ]
+
+
+def _code_value(item: Dataset) -> Dataset:
+    return item.ConceptCodeSequence[0]
+
+
+def _read_group(group: Dataset) -> dict:
+    """The parts of one Measurement Group that the writer puts there."""
+    out = dict(
+        finding=None,
+        probability=None,
+        region=None,
+        presence=None,
+        tracking_uid=None,
+        algorithm=dict(name=None, version=None, parameters=[]))
+    for item in _children(group, codes.DCM.Finding):
+        out['finding'] = _code_value(item)
+    for item in _children(group, codes.DCM.Probability):
+        out['probability'] = float(item.MeasuredValueSequence[0].NumericValue)
+    for item in _children(group, codes.DCM.ImageRegion):
+        out['region'] = item
+    for item in _children(group, codes.DCM.PresenceOfProperty):
+        out['presence'] = _key(_code_value(item)) == _key(codes.DCM.Present)
+    for item in _children(group, codes.DCM.TrackingUniqueIdentifier):
+        out['tracking_uid'] = item.UID
+    algo = out['algorithm']
+    for item in _children(group, codes.DCM.AlgorithmName):
+        algo['name'] = item.TextValue
+    for item in _children(group, codes.DCM.AlgorithmVersion):
+        algo['version'] = item.TextValue
+    for item in _children(group, codes.DCM.AlgorithmParameters):
+        algo['parameters'].append(item.TextValue)
+    return out
+
+
+def _lesion_type_of(code: Dataset) -> str:
+    for name, concept in LESION_CODES.items():
+        if _key(concept) == _key(code):
             return name
-    return concept.meaning
-
-
-def _region_source(region) -> Optional[str]:
-    """The SOP Instance UID an image region is selected from."""
-    for item in region.get('ContentSequence', []):
-        for ref in item.get('ReferencedSOPSequence', []):
-            return ref.ReferencedSOPInstanceUID
-    return None
-
-
-def _algorithm_of(group) -> Dict:
-    """Algorithm name, version and parameters (TID 4019) of a group."""
-    algo = dict(name=None, version=None, parameters=[])
-    names = {
-        codes.DCM.AlgorithmName: 'name',
-        codes.DCM.AlgorithmVersion: 'version',
-    }
-    for item in group[0].ContentSequence:
-        if item.name in names:
-            algo[names[item.name]] = item.value
-        elif item.name == codes.DCM.AlgorithmParameters:
-            algo['parameters'].append(item.value)
-    return algo
+    return code.CodeMeaning
 
 
 def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
     """Read an SR written by :func:`write_findings_sr` back into a dict.
 
+    Plain pydicom walks the content tree, so the check does not go through
+    the library that wrote it (and is quicker than highdicom's parser).
+
     Returns:
         dict: ``study_instance_uid``, ``series_instance_uid``,
         ``sop_instance_uid`` and ``sop_class_uid`` of the SR;
         ``referenced_sop_instance_uids`` (the source image(s) in the
-        evidence); ``findings`` (``lesion_type``, ``code``, ``score``,
-        ``bbox`` xyxy from the polyline, ``tracking_uid``,
-        ``referenced_sop_instance_uid``); ``p_abnormal`` and
-        ``abnormal`` (None when absent); ``lesions_present``;
+        current requested procedure evidence); ``findings`` (each with
+        ``lesion_type``, ``code`` (value, scheme, meaning), ``score``,
+        ``bbox`` xyxy from the polyline, ``graphic_type``, ``tracking_uid``,
+        ``referenced_sop_instance_uid``); ``p_abnormal`` and ``abnormal``
+        (None when the report has none); ``lesions_present``;
         ``algorithm`` (name, version, parameters).
 
     Raises:
@@ -481,17 +508,17 @@ def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
     if ds.get('SOPClassUID') not in SR_SOP_CLASSES:
         raise ValueError(f'{path}: not a DICOM SR document (SOP class '
                          f'{ds.get("SOPClassUID")})')
-    try:
-        report = hd.sr.MeasurementReport.from_sequence([ds])
-    except (ValueError, AttributeError) as e:
-        raise ValueError(f'{path}: not a Measurement Report ({e})') from e
-    evidence = []
-    for item in ds.get('CurrentRequestedProcedureEvidenceSequence', []):
-        for series in item.ReferencedSeriesSequence:
-            evidence += [
-                ref.ReferencedSOPInstanceUID
-                for ref in series.ReferencedSOPSequence
-            ]
+    containers = _children(ds, codes.DCM.ImagingMeasurements)
+    if ('ConceptNameCodeSequence' not in ds or _concept_of(ds) != _key(TITLE)
+            or not containers):
+        raise ValueError(f'{path}: not an Imaging Measurement Report with '
+                         'Imaging Measurements')
+    evidence = [
+        ref.ReferencedSOPInstanceUID
+        for study in ds.get('CurrentRequestedProcedureEvidenceSequence', [])
+        for series in study.ReferencedSeriesSequence
+        for ref in series.ReferencedSOPSequence
+    ]
     out = dict(
         study_instance_uid=ds.StudyInstanceUID,
         series_instance_uid=ds.SeriesInstanceUID,
@@ -503,34 +530,42 @@ def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
         abnormal=None,
         lesions_present=None,
         algorithm=None)
-    for group in report.get_planar_roi_measurement_groups():
-        points = np.asarray(group.roi.value, dtype=np.float64)
-        probs = group.get_measurements(name=codes.DCM.Probability)
-        out['findings'].append(
-            dict(
-                lesion_type=_lesion_type_of(group.finding_type),
-                code=_concept_name(group.finding_type),
-                score=float(probs[0].value) if probs else None,
-                bbox=[
-                    float(points[:, 0].min()),
-                    float(points[:, 1].min()),
-                    float(points[:, 0].max()),
-                    float(points[:, 1].max())
-                ],
-                tracking_uid=str(group.tracking_uid),
-                referenced_sop_instance_uid=_region_source(group.roi)))
-    for group in report.get_image_measurement_groups():
-        finding = group.finding_type
-        if finding == IMAGE_FINDING:
-            probs = group.get_measurements(name=codes.DCM.Probability)
-            if probs:
-                out['p_abnormal'] = float(probs[0].value)
-            for ev in group.get_qualitative_evaluations(
-                    name=codes.DCM.PresenceOfProperty):
-                out['lesions_present'] = ev.value == codes.DCM.Present
-            out['algorithm'] = _algorithm_of(group)
-        elif finding in (codes.SCT.Normal, codes.SCT.Abnormal):
-            out['abnormal'] = finding == codes.SCT.Abnormal
+    calls = {_key(codes.SCT.Normal): False, _key(codes.SCT.Abnormal): True}
+    for group in _children(containers[0], codes.DCM.MeasurementGroup):
+        parts = _read_group(group)
+        finding = parts['finding']
+        region = parts['region']
+        if region is not None:
+            points = np.asarray(
+                region.GraphicData, dtype=np.float64).reshape(-1, 2)
+            refs = [
+                ref.ReferencedSOPInstanceUID
+                for src in region.get('ContentSequence', [])
+                for ref in src.get('ReferencedSOPSequence', [])
+            ]
+            out['findings'].append(
+                dict(
+                    lesion_type=_lesion_type_of(finding),
+                    code=dict(
+                        value=finding.CodeValue,
+                        scheme=finding.CodingSchemeDesignator,
+                        meaning=finding.CodeMeaning),
+                    score=parts['probability'],
+                    bbox=[
+                        float(points[:, 0].min()),
+                        float(points[:, 1].min()),
+                        float(points[:, 0].max()),
+                        float(points[:, 1].max())
+                    ],
+                    graphic_type=region.GraphicType,
+                    tracking_uid=parts['tracking_uid'],
+                    referenced_sop_instance_uid=refs[0] if refs else None))
+        elif finding is not None and _key(finding) == _key(IMAGE_FINDING):
+            out['p_abnormal'] = parts['probability']
+            out['lesions_present'] = parts['presence']
+            out['algorithm'] = parts['algorithm']
+        elif finding is not None and _key(finding) in calls:
+            out['abnormal'] = calls[_key(finding)]
     return out
 
 
