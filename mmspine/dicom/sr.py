@@ -138,6 +138,26 @@ def _read_source(source: Union[str, os.PathLike, Dataset]) -> Dataset:
         raise ValueError(f'{path}: cannot read the source ({e})') from e
 
 
+#: Type 2 patient and study attributes an SR copies from its source; a
+#: de-identified source may lack them, and the SR then has them empty.
+_TYPE2_COPIED = ('PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex',
+                 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID',
+                 'AccessionNumber')
+
+
+def _evidence_header(ds: Dataset) -> Dataset:
+    """The source's header (no pixels) with every copied attribute present.
+    """
+    header = Dataset()
+    for elem in ds:
+        if elem.tag.group < 0x7FE0:
+            header.add(elem)
+    for keyword in _TYPE2_COPIED:
+        if keyword not in header:
+            setattr(header, keyword, '')
+    return header
+
+
 def _source_name(source, ds: Dataset) -> str:
     if isinstance(source, Dataset):
         return getattr(ds, 'filename', None) or 'source dataset'
@@ -153,6 +173,8 @@ def _check_result(result: dict, ds: Dataset, where: str) -> None:
         raise ValueError(f'{where}: result has status '
                          f'{result.get("status")!r} '
                          f'({result.get("reason", "")}); no SR for it')
+    if not ds.get('SOPClassUID'):
+        raise ValueError(f'{where}: source has no SOPClassUID')
     for key in _UID_KEYS:
         if not result.get(key):
             raise ValueError(f'{where}: result has no {key!r}; an SR needs '
@@ -348,7 +370,7 @@ def _comprehensive_sr(ds, report, algorithm_name, series_number,
                       series_instance_uid, sop_instance_uid,
                       instance_number) -> hd.sr.ComprehensiveSR:
     return hd.sr.ComprehensiveSR(
-        evidence=[ds],
+        evidence=[_evidence_header(ds)],
         content=report[0],
         series_instance_uid=series_instance_uid or generate_uid(),
         series_number=series_number,
