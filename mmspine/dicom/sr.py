@@ -1,7 +1,10 @@
 """Write inference findings as DICOM Structured Reports and read them back.
 
 One Measurement Report (TID 1500) per source radiograph, in a
-Comprehensive SR document of the source's study (a new series):
+Comprehensive SR document of the source's study (a new series). 2D image
+coordinates need no Comprehensive 3D SR; dcmtk's ``dsrdump`` accepts this
+content as Enhanced, Comprehensive and Comprehensive 3D SR alike, and
+Comprehensive SR is the usual carrier of 2D measurement reports.
 
 * one planar ROI group (TID 1410) per finding: the box as a closed POLYLINE
   in the source image's pixel grid, the lesion type as the group's Finding,
