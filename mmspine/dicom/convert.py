@@ -11,7 +11,7 @@ import os
 import os.path as osp
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -109,6 +109,19 @@ def read_pixels(path: str) -> Tuple[Dataset, np.ndarray]:
     return ds, decode_pixels(ds)
 
 
+def max_size_shape(rows: int, columns: int,
+                   max_size: Optional[int]) -> Tuple[int, int, float]:
+    """Shape of an image after :func:`resize_to_max`, without resizing.
+
+    Returns:
+        tuple[int, int, float]: Rows, columns and the scale.
+    """
+    if not max_size or max(rows, columns) <= max_size:
+        return rows, columns, 1.0
+    scale = max_size / max(rows, columns)
+    return (max(1, round(rows * scale)), max(1, round(columns * scale)), scale)
+
+
 def resize_to_max(img: np.ndarray,
                   max_size: Optional[int]) -> Tuple[np.ndarray, float]:
     """Downscale so that the longer side is at most ``max_size``.
@@ -122,12 +135,11 @@ def resize_to_max(img: np.ndarray,
         tuple[np.ndarray, float]: The image and the scale applied
         (``max_size / longer side``, or 1.0).
     """
-    h, w = img.shape[:2]
-    if not max_size or max(h, w) <= max_size:
-        return img, 1.0
-    scale = max_size / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(img, size, interpolation=cv2.INTER_AREA), scale
+    rows, columns, scale = max_size_shape(*img.shape[:2], max_size)
+    if scale == 1.0:
+        return img, scale
+    return cv2.resize(
+        img, (columns, rows), interpolation=cv2.INTER_AREA), scale
 
 
 def write_png_atomic(img: np.ndarray, path: str) -> None:
@@ -170,6 +182,91 @@ def _first_warning(caught: List[warnings.WarningMessage]) -> str:
     return ''
 
 
+class DicomPixels(NamedTuple):
+    """A DICOM's uint8 image exactly as dicom2png writes it to PNG.
+
+    Attributes:
+        image (np.ndarray): uint8 image, ``out rows x out columns``.
+        status (str): :data:`CONVERTED`, :data:`FALLBACK` or
+            :data:`CONSTANT` (written as zeros).
+        path (str): The pixel path taken (see :mod:`mmspine.dicom.voi`).
+        reason (str): Why a fallback was taken or the image is constant.
+        rows (int): Rows of the DICOM.
+        columns (int): Columns of the DICOM.
+        scale (float): Output size / DICOM size, see :func:`resize_to_max`.
+    """
+    image: np.ndarray
+    status: str
+    path: str
+    reason: str
+    rows: int
+    columns: int
+    scale: float
+
+
+def dataset_to_uint8(ds: Dataset,
+                     mode: str = 'reference',
+                     max_size: Optional[int] = None) -> DicomPixels:
+    """Decode a dataset from :func:`read_dataset` to dicom2png's pixels.
+
+    The one pixel path of the converter and of
+    :class:`~mmspine.datasets.transforms.LoadSpineDICOM`.
+
+    Args:
+        ds (Dataset): Single-frame greyscale dataset.
+        mode (str): Pixel mode, see :mod:`mmspine.dicom.voi`.
+        max_size (int, optional): Longest side of the output, see
+            :func:`resize_to_max`.
+
+    Returns:
+        DicomPixels: The image and how it was made.
+
+    Raises:
+        InputError: Pixel data that cannot be decoded (outside reference
+            mode, whose fallback re-decodes).
+        PixelError: Neither the mode nor its fallback could convert it.
+    """
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    decode_error = ''
+    try:
+        arr = decode_pixels(ds)
+    except InputError as exc:
+        if mode != 'reference':
+            raise
+        # The reference falls back on any error, decoding included.
+        arr, decode_error = None, str(exc)
+    try:
+        img, path, reason = to_uint8(ds, mode, arr)
+        status = FALLBACK if reason else CONVERTED
+    except ConstantImageError as exc:
+        # Min-max scaling would divide 0 by 0; keep the file in the data
+        # set as a black image and say so.
+        status, path = CONSTANT, ''
+        img = np.zeros((rows, columns), np.uint8)
+        value = f' (stored value {arr.flat[0]})' if arr is not None else ''
+        reason = f'{exc}{value}; written as zeros'
+        if mode == 'reference':
+            path = voi_path(ds)
+    except PixelError as exc:
+        if decode_error:
+            raise PixelError(f'{decode_error} (fallback failed too)') from exc
+        raise
+    img, scale = resize_to_max(img, max_size)
+    return DicomPixels(img, status, path, reason, rows, columns, scale)
+
+
+def dicom_to_uint8(path: str,
+                   mode: str = 'reference',
+                   max_size: Optional[int] = None) -> DicomPixels:
+    """Read a DICOM file and return the pixels dicom2png writes for it.
+
+    Raises:
+        InputError: See :func:`read_dataset` and :func:`dataset_to_uint8`.
+        PixelError: See :func:`dataset_to_uint8`.
+    """
+    return dataset_to_uint8(read_dataset(path), mode, max_size)
+
+
 def convert_file(src: str,
                  out_dir: str,
                  mode: str = 'reference',
@@ -198,56 +295,33 @@ def convert_file(src: str,
             sizes = dict(rows=int(ds.Rows), columns=int(ds.Columns))
         except Exception as exc:
             return row(status=FAILED, output='', reason=_reason(exc))
-        decode_error = ''
         try:
-            arr = decode_pixels(ds)
-        except InputError as exc:
-            if mode != 'reference':
-                return row(status=FAILED, output='', reason=str(exc), **sizes)
-            # The reference falls back on any error, decoding included.
-            arr, decode_error = None, str(exc)
-        try:
-            result = to_uint8(ds, mode, arr)
-            status = FALLBACK if result.reason else CONVERTED
-            img, path, reason = result
-        except ConstantImageError as exc:
-            # Min-max scaling would divide 0 by 0; keep the file in the
-            # data set as a black image and say so.
-            status, path = CONSTANT, ''
-            img = np.zeros((sizes['rows'], sizes['columns']), np.uint8)
-            value = f' (stored value {arr.flat[0]})' if arr is not None else ''
-            reason = f'{exc}{value}; written as zeros'
-            if mode == 'reference':
-                path = voi_path(ds)
-        except PixelError as exc:
-            reason = (f'{decode_error} (fallback failed too)'
-                      if decode_error else str(exc))
-            return row(status=FAILED, output='', reason=reason, **sizes)
+            res = dataset_to_uint8(ds, mode, max_size)
         except Exception as exc:
             return row(status=FAILED, output='', reason=_reason(exc), **sizes)
         try:
-            img, scale = resize_to_max(img, max_size)
-            write_png_atomic(img, out)
+            write_png_atomic(res.image, out)
         except Exception as exc:
             return row(
                 status=FAILED,
                 output='',
-                path=path,
+                path=res.path,
                 reason=f'writing {out}: {_reason(exc)}',
                 **sizes)
-        reason = reason or _first_warning(caught)
         return row(
-            status=status,
-            path=path,
-            reason=reason,
-            out_rows=img.shape[0],
-            out_columns=img.shape[1],
-            scale=scale,
+            status=res.status,
+            path=res.path,
+            reason=res.reason or _first_warning(caught),
+            out_rows=res.image.shape[0],
+            out_columns=res.image.shape[1],
+            scale=res.scale,
             **sizes)
 
 
 def _reason(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, InputError) else describe_error(exc)
+    if isinstance(exc, (InputError, PixelError)):
+        return str(exc)
+    return describe_error(exc)
 
 
 def read_report(path: str) -> Dict[str, Dict[str, str]]:
