@@ -18,9 +18,11 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from ..fileio import TMP_MARK, atomic_write, png_is_complete
 from .batch import find_dicom_files, image_id_of, log_line, parallel_map
+from .png import encode_png_gray8
 from .voi import (ConstantImageError, PixelError, describe_error, to_uint8,
                   voi_path)
 
@@ -40,6 +42,9 @@ REPORT_COLUMNS = ('image_id', 'source', 'output', 'status', 'path', 'reason',
                   'mode', 'max_size', 'rows', 'columns', 'out_rows',
                   'out_columns', 'scale')
 REPORT_NAME = 'conversion_report.csv'
+
+#: Uncompressed little-endian transfer syntaxes (fast decoding path).
+_NATIVE_LE = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
 
 
 class InputError(ValueError):
@@ -80,15 +85,51 @@ def read_dataset(path: str) -> Dataset:
     return ds
 
 
+def _native_pixels(ds: Dataset) -> Optional[np.ndarray]:
+    """``ds.pixel_array`` of an uncompressed 16-bit image, in fewer passes.
+
+    pydicom copies the buffer, then clears the unused high bits with two
+    in-place shifts; here one mask (unsigned) or shift (signed) reads the
+    buffer directly. None for any other layout, which pydicom decodes.
+    """
+    syntax = ds.file_meta.get('TransferSyntaxUID')
+    bits = ds.get('BitsStored')
+    signed = ds.get('PixelRepresentation')
+    if (syntax not in _NATIVE_LE or ds.get('BitsAllocated') != 16
+            or signed not in (0, 1) or not isinstance(bits, int)
+            or not 1 <= bits <= 16 or 'PixelData' not in ds):
+        return None
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    data = ds.PixelData
+    if not isinstance(data, bytes) or len(data) < 2 * rows * columns:
+        return None  # pydicom says what is wrong
+    arr = np.frombuffer(
+        data, '<i2' if signed else '<u2',
+        count=rows * columns).reshape(rows, columns).astype(
+            '=i2' if signed else '=u2', copy=False)
+    shift = 16 - bits
+    if not shift:
+        return arr.copy()
+    if not signed:
+        return np.bitwise_and(arr, np.uint16((1 << bits) - 1))
+    # Sign-extend from bit ``bits - 1``, as pydicom does.
+    out = np.left_shift(arr, shift)
+    return np.right_shift(out, shift, out=out)
+
+
 def decode_pixels(ds: Dataset) -> np.ndarray:
     """Decode the stored pixels of a dataset from :func:`read_dataset`.
+
+    The result equals ``ds.pixel_array``.
 
     Raises:
         InputError: Truncated pixel data, or a transfer syntax without an
             installed decoder.
     """
     try:
-        arr = ds.pixel_array
+        arr = _native_pixels(ds)
+        if arr is None:
+            arr = ds.pixel_array
     except Exception as exc:
         syntax = ds.file_meta.get('TransferSyntaxUID', 'unknown')
         name = getattr(syntax, 'name', syntax)
@@ -149,11 +190,9 @@ def write_png_atomic(img: np.ndarray, path: str) -> None:
     :func:`os.replace` renames it, so ``path`` is either absent, the old
     file, or the complete new one, even if the process is killed.
     """
-    ok, buf = cv2.imencode('.png', img)
-    if not ok:
-        raise OSError(f'PNG encoding failed for {path}')
+    data = encode_png_gray8(img)
     with atomic_write(path, 'wb') as f:
-        f.write(buf.tobytes())
+        f.write(data)
 
 
 def output_path(out_dir: str, image_id: str) -> str:

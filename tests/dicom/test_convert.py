@@ -255,3 +255,31 @@ def test_tool_exit_codes(tmp_path, good_dir, capsys):
     bad_files(good_dir)
     assert tool.main(args + ['--workers', '2']) == 1
     assert '6 failed' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('bits, signed', [(8, 0), (12, 0), (12, 1), (15, 1),
+                                          (16, 0), (16, 1)])
+def test_decode_equals_pixel_array_with_dirty_unused_bits(
+        tmp_path, bits, signed):
+    """The uncompressed fast path gives pydicom's pixel_array exactly, high
+    bits beyond Bits Stored set or not."""
+    from pydicom.uid import ImplicitVRLittleEndian
+
+    from mmspine.dicom.convert import decode_pixels, read_dataset
+    rng = np.random.default_rng(bits)
+    lo = -2**(bits - 1) if signed else 0
+    stored = rng.integers(lo, lo + 2**bits, (13, 11))
+    for syntax in ('1.2.840.10008.1.2.1', ImplicitVRLittleEndian):
+        ds = build_dataset(
+            stored,
+            bits_stored=bits,
+            pixel_representation=signed,
+            transfer_syntax=syntax)
+        raw = np.frombuffer(ds.PixelData, '<u2').copy()
+        raw[::2] |= np.uint16((0xffff << bits) & 0xffff)
+        ds.PixelData = raw.tobytes()
+        path = write(tmp_path / f'{bits}_{signed}.dicom', ds)
+        arr = decode_pixels(read_dataset(path))
+        want = pydicom.dcmread(path).pixel_array
+        assert arr.dtype == want.dtype and arr.flags.writeable
+        np.testing.assert_array_equal(arr, want)
