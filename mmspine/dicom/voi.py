@@ -80,7 +80,8 @@ class _Levels:
     """Stored values of an image as a domain of levels plus a gather index.
 
     Expressions are evaluated on :attr:`values` (one entry per level in
-    ``[min, max]``, or the whole image when a lookup table does not fit);
+    ``[min, max]``, or ``[0, max]`` for unsigned 8/16-bit images, or the
+    whole image when a lookup table does not fit);
     reductions only look at the levels present in the image.
     """
 
@@ -91,6 +92,15 @@ class _Levels:
         if (np.issubdtype(arr.dtype, np.integer) and arr.size
                 and arr.dtype.itemsize <= 4):
             lo, hi = int(arr.min()), int(arr.max())
+            if arr.dtype.kind == 'u' and arr.dtype.itemsize <= 2:
+                # Unsigned stored values index a table from 0 directly,
+                # one pass less than an offset image; levels below the
+                # minimum are simply absent.
+                self.values = np.arange(hi + 1).astype(arr.dtype)
+                self.index = arr
+                self.counts = _histogram(arr, self.values.size)
+                self.present = self.counts > 0
+                return
             if hi - lo < MAX_LUT_LEVELS:
                 self.values = np.arange(lo, hi + 1).astype(arr.dtype)
                 # A difference that overflows the signed dtype wraps; read
