@@ -185,7 +185,8 @@ def _read_size_table(
     with open(path, newline='') as f:
         reader = csv.DictReader(f)
         columns = set(reader.fieldnames or [])
-        is_report = set(REPORT_COLUMNS) <= columns
+        # Reports of older versions lack some of today's columns.
+        is_report = {'status', 'output', 'out_rows', 'out_columns'} <= columns
         if not is_report and not {'rows', 'columns'} <= columns:
             raise ValueError(
                 f'{path}:1: need columns image_id, rows, columns (metadata) '

@@ -18,7 +18,8 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian,
+                         ImplicitVRLittleEndian)
 
 from ..fileio import TMP_MARK, atomic_write, png_is_complete
 from .batch import find_dicom_files, image_id_of, log_line, parallel_map
@@ -37,22 +38,86 @@ DONE_STATUSES = (CONVERTED, FALLBACK, CONSTANT, SKIPPED)
 
 #: Columns of the conversion report. ``rows``/``columns`` are the DICOM's,
 #: ``out_rows``/``out_columns`` the PNG's; ``scale`` is PNG / DICOM size
-#: (per axis exactly ``out_columns / columns`` and ``out_rows / rows``).
+#: (per axis exactly ``out_columns / columns`` and ``out_rows / rows``);
+#: ``forced`` is 'yes' for a legacy file read without the DICM prefix.
 REPORT_COLUMNS = ('image_id', 'source', 'output', 'status', 'path', 'reason',
                   'mode', 'max_size', 'rows', 'columns', 'out_rows',
-                  'out_columns', 'scale')
+                  'out_columns', 'scale', 'forced')
 REPORT_NAME = 'conversion_report.csv'
 
 #: Uncompressed little-endian transfer syntaxes (fast decoding path).
 _NATIVE_LE = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
+
+#: Image Pixel module elements that a file without the DICM prefix must
+#: carry to be read (with ``force=True``), besides its pixel data.
+FORCED_REQUIRED = ('SamplesPerPixel', 'PhotometricInterpretation', 'Rows',
+                   'Columns', 'BitsAllocated', 'BitsStored',
+                   'PixelRepresentation')
+#: Transfer syntax of a forced file, by (implicit VR, little endian).
+_SYNTAX_OF_ENCODING = {
+    (True, True): ImplicitVRLittleEndian,
+    (False, True): ExplicitVRLittleEndian,
+    (False, False): ExplicitVRBigEndian,
+}
 
 
 class InputError(ValueError):
     """A DICOM file this converter cannot take, with the reason why."""
 
 
+def read_dicom(path: str, stop_before_pixels: bool = False) -> Dataset:
+    """Read a DICOM file, legacy files without the DICM prefix included.
+
+    Files without the 128-byte preamble and 'DICM' prefix (ACR-NEMA style,
+    old CR exports) are read again with ``force=True``. They are accepted
+    only if they carry the Image Pixel module elements of
+    :data:`FORCED_REQUIRED` and pixel data; their transfer syntax is the
+    encoding pydicom found. :func:`is_forced` tells them apart.
+
+    Args:
+        path (str): DICOM file.
+        stop_before_pixels (bool): Leave the pixel data out (it is still
+            read, then dropped, for a forced file, to check it is there).
+
+    Raises:
+        InputError: Not a DICOM file, or unreadable.
+    """
+    try:
+        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
+    except InvalidDicomError:
+        pass
+    except Exception as exc:
+        raise InputError(f'unreadable DICOM: {describe_error(exc)}') from None
+    try:
+        ds = pydicom.dcmread(path, force=True)
+        missing = [k for k in FORCED_REQUIRED if k not in ds]
+    except Exception as exc:
+        raise InputError('not a DICOM file (no DICM prefix, and unreadable '
+                         f'with force: {describe_error(exc)})') from None
+    if 'PixelData' not in ds:
+        missing.append('PixelData')
+    if missing:
+        raise InputError('not a DICOM file (no DICM prefix, and read with '
+                         f'force it lacks {", ".join(missing)})')
+    if 'TransferSyntaxUID' not in ds.file_meta:
+        ds.file_meta.TransferSyntaxUID = _SYNTAX_OF_ENCODING[
+            ds.original_encoding]
+    if stop_before_pixels:
+        del ds.PixelData
+    return ds
+
+
+def is_forced(ds: Dataset) -> bool:
+    """Whether :func:`read_dicom` read ``ds`` with ``force=True``."""
+    # pydicom keeps the preamble of every file it reads without force.
+    return getattr(ds, 'preamble', b'') is None
+
+
 def read_dataset(path: str) -> Dataset:
     """Read a DICOM file and check it is a single-frame greyscale image.
+
+    Legacy files without the DICM prefix are read as :func:`read_dicom`
+    says; :func:`is_forced` is True for them.
 
     Args:
         path (str): DICOM file.
@@ -63,12 +128,7 @@ def read_dataset(path: str) -> Dataset:
     Raises:
         InputError: Not a DICOM file, no pixel data, colour or multi-frame.
     """
-    try:
-        ds = pydicom.dcmread(path)
-    except InvalidDicomError:
-        raise InputError('not a DICOM file (no DICM prefix)') from None
-    except Exception as exc:
-        raise InputError(f'unreadable DICOM: {describe_error(exc)}') from None
+    ds = read_dicom(path)
     if 'PixelData' not in ds:
         raise InputError('no pixel data')
     spp = ds.get('SamplesPerPixel', 1)
@@ -282,7 +342,11 @@ def dataset_to_uint8(ds: Dataset,
         # set as a black image and say so.
         status, path = CONSTANT, ''
         img = np.zeros((rows, columns), np.uint8)
-        value = f' (stored value {arr.flat[0]})' if arr is not None else ''
+        value = ''
+        if arr is not None:
+            lo, hi = arr.min(), arr.max()
+            value = (f' (stored value {lo})'
+                     if lo == hi else f' (stored values {lo}-{hi})')
         reason = f'{exc}{value}; written as zeros'
         if mode == 'reference':
             path = voi_path(ds)
@@ -331,7 +395,10 @@ def convert_file(src: str,
         warnings.simplefilter('always')
         try:
             ds = read_dataset(src)
-            sizes = dict(rows=int(ds.Rows), columns=int(ds.Columns))
+            sizes = dict(
+                rows=int(ds.Rows),
+                columns=int(ds.Columns),
+                forced='yes' if is_forced(ds) else '')
         except Exception as exc:
             return row(status=FAILED, output='', reason=_reason(exc))
         try:
@@ -408,6 +475,11 @@ class ConversionSummary:
         return self.counts.get(FAILED, 0)
 
     @property
+    def forced(self) -> int:
+        """Legacy files read without the DICM prefix."""
+        return sum(r.get('forced') == 'yes' for r in self.rows)
+
+    @property
     def exit_code(self) -> int:
         """0 when no file failed, 1 otherwise."""
         return 1 if self.failed else 0
@@ -416,6 +488,8 @@ class ConversionSummary:
         parts = ', '.join(f'{self.counts.get(s, 0)} {s}'
                           for s in (CONVERTED, FALLBACK, CONSTANT, SKIPPED,
                                     FAILED))
+        if self.forced:
+            parts += f' ({self.forced} without DICM prefix, read forced)'
         return f'{len(self.rows)} files: {parts}; report: {self.report}'
 
 
@@ -529,6 +603,9 @@ def convert_folder(in_dir: str,
                 log_line(
                     f'{row["source"]}: {row["status"]}: '
                     f'{row["reason"]}', progress)
+            if row['forced'] == 'yes':
+                log_line(f'{row["source"]}: no DICM prefix, read forced',
+                         progress)
     for key, row in rows.items():
         if row['status'] == FAILED and '\0' in key:
             log_line(f'{row["source"]}: failed: {row["reason"]}', progress)

@@ -11,6 +11,8 @@ Three named modes, chosen with ``mode=`` in :func:`to_uint8`:
 - ``modality``: the DICOM display chain: modality LUT (rescale slope and
   intercept), then the VOI LUT Sequence if present, else the window
   center/width, MONOCHROME1 inverted, min-max scaled and rounded to uint8.
+  When the header's window or LUT leaves the image constant, the
+  ``percentile`` window is used instead and the reason says so.
 - ``percentile``: modality LUT, then a linear window between two
   percentiles of the image (0.5 and 99.5 by default, nearest rank),
   MONOCHROME1 inverted; robust to a few extreme pixels such as markers.
@@ -280,9 +282,26 @@ def modality_pixels(ds: Dataset,
     present = levels.select(data)
     lo, hi = float(np.min(present)), float(np.max(present))
     if hi == lo:
-        raise ConstantImageError('constant image after VOI step')
+        if path == PATH_NONE:
+            raise ConstantImageError('constant image after VOI step')
+        # Headers that lie: a window (or LUT) that maps every stored value
+        # to one output, e.g. a 16-bit DX whose window covers 0-5400 while
+        # its pixels are 32744-65535. The image's own range is the better
+        # guess; a truly constant image still raises here.
+        result = percentile_pixels(ds, arr)
+        return result._replace(
+            path=f'{_modality_prefix(ds)}{path}>{PATH_PERCENTILE}',
+            reason=f'{_describe_voi(ds, path)} leaves the image constant; '
+            'used the percentile window of the image instead')
     img = _invert_if_monochrome1(_minmax_uint8(data, lo, hi), ds)
     return PixelResult(levels.gather(img), _modality_prefix(ds) + path)
+
+
+def _describe_voi(ds: Dataset, path: str) -> str:
+    if path == PATH_VOI_LUT:
+        return 'the VOI LUT Sequence'
+    center, width = ds.get('WindowCenter'), ds.get('WindowWidth')
+    return f'the window (center {center}, width {width})'
 
 
 def percentile_pixels(ds: Dataset,

@@ -531,3 +531,21 @@ def test_dicom_file_names_and_max_size_from_metadata(tmp_path):
         scale = 1 if max_size is None else 0.75
         assert ann['bbox'] == pytest.approx(
             [10 * scale, 20 * scale, 20 * scale, 20 * scale])
+
+
+def test_report_of_an_older_version_is_still_a_report(tmp_path):
+    """Reports written before the 'forced' column keep giving PNG sizes."""
+    src = tmp_path / 'dicoms'
+    write_dicoms(src, {'img_a': (200, 100)})
+    summary = convert_folder(
+        str(src), str(tmp_path / 'pngs'), max_size=100, progress=False)
+    with open(summary.report) as f:
+        lines = f.read().splitlines()
+    old = [','.join(line.split(',')[:-1]) for line in lines]
+    assert old[0].split(',')[-1] == 'scale'
+    report = write(tmp_path / 'old_report.csv', old)
+    csv = write(tmp_path / 'a.csv', [HEADER, row('img_a', 'No finding')])
+    coco, _ = spinexr_to_coco(csv, meta_csv=report)
+    image = coco['images'][0]
+    assert (image['width'], image['height']) == (100, 50)
+    assert (image['original_width'], image['original_height']) == (200, 100)
