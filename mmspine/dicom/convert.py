@@ -23,7 +23,7 @@ from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian,
 
 from ..fileio import TMP_MARK, atomic_write, png_is_complete
 from .batch import find_dicom_files, image_id_of, log_line, parallel_map
-from .png import encode_png_gray8
+from .png import png_parts
 from .voi import (ConstantImageError, PixelError, describe_error, to_uint8,
                   voi_path)
 
@@ -250,9 +250,9 @@ def write_png_atomic(img: np.ndarray, path: str) -> None:
     :func:`os.replace` renames it, so ``path`` is either absent, the old
     file, or the complete new one, even if the process is killed.
     """
-    data = encode_png_gray8(img)
+    parts = png_parts(img)
     with atomic_write(path, 'wb') as f:
-        f.write(data)
+        f.writelines(parts)
 
 
 def output_path(out_dir: str, image_id: str) -> str:

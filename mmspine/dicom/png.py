@@ -9,6 +9,7 @@ PNG reader decodes the result to the same pixels.
 """
 import struct
 import zlib
+from typing import List, Tuple
 
 import numpy as np
 
@@ -23,14 +24,16 @@ except ImportError:  # no isal wheel for this platform: zlib, slower
 _FILTER_UP = 2
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    crc = _deflate.crc32(data, _deflate.crc32(kind))
-    return struct.pack('>I', len(data)) + kind + data + struct.pack(
-        '>I', crc & 0xffffffff)
+def _chunk(kind: bytes, data: bytes) -> Tuple[bytes, bytes, bytes]:
+    """A chunk as (length + type, data, CRC), so that data is not copied."""
+    crc = _deflate.crc32(data, _deflate.crc32(kind)) & 0xffffffff
+    return struct.pack('>I', len(data)) + kind, data, struct.pack('>I', crc)
 
 
-def encode_png_gray8(img: np.ndarray, level: int = 1) -> bytes:
-    """Encode a uint8 greyscale image as PNG bytes.
+def png_parts(img: np.ndarray, level: int = 1) -> List[bytes]:
+    """The byte strings that make the PNG of a uint8 greyscale image.
+
+    Write them one after the other (``file.writelines``), or join them.
 
     Args:
         img (np.ndarray): uint8 image, rows x columns.
@@ -38,7 +41,7 @@ def encode_png_gray8(img: np.ndarray, level: int = 1) -> bytes:
             slower). Defaults to 1.
 
     Returns:
-        bytes: The PNG file.
+        list[bytes]: The parts of the PNG file, in order.
     """
     if img.dtype != np.uint8 or img.ndim != 2 or not img.size:
         raise ValueError('need a non-empty 2-D uint8 image, got '
@@ -50,6 +53,15 @@ def encode_png_gray8(img: np.ndarray, level: int = 1) -> bytes:
     # uint8 subtraction wraps modulo 256, as the filter is defined.
     np.subtract(img[1:], img[:-1], out=raw[1:, 1:])
     header = struct.pack('>IIBBBBB', columns, rows, 8, 0, 0, 0, 0)
-    return b''.join((PNG_SIGNATURE, _chunk(b'IHDR', header),
-                     _chunk(b'IDAT', _deflate.compress(raw, level)),
-                     PNG_END))
+    return [
+        PNG_SIGNATURE, *_chunk(b'IHDR', header),
+        *_chunk(b'IDAT', _deflate.compress(raw, level)), PNG_END
+    ]
+
+
+def encode_png_gray8(img: np.ndarray, level: int = 1) -> bytes:
+    """Encode a uint8 greyscale image as PNG bytes.
+
+    Takes the arguments of :func:`png_parts`.
+    """
+    return b''.join(png_parts(img, level))
