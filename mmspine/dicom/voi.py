@@ -90,7 +90,7 @@ class _Levels:
     def __init__(self, arr: np.ndarray) -> None:
         self.shape = arr.shape
         self.index = None
-        self.counts = None
+        self._counts = None
         if (np.issubdtype(arr.dtype, np.integer) and arr.size
                 and arr.dtype.itemsize <= 4):
             lo, hi = int(arr.min()), int(arr.max())
@@ -100,8 +100,7 @@ class _Levels:
                 # minimum are simply absent.
                 self.values = np.arange(hi + 1).astype(arr.dtype)
                 self.index = arr
-                self.counts = _histogram(arr, self.values.size)
-                self.present = self.counts > 0
+                self._ends = (lo, hi)
                 return
             if hi - lo < MAX_LUT_LEVELS:
                 self.values = np.arange(lo, hi + 1).astype(arr.dtype)
@@ -112,14 +111,49 @@ class _Levels:
                     self.index = offset.view(f'u{arr.dtype.itemsize}')
                 else:
                     self.index = offset.astype(np.uint16)
-                self.counts = _histogram(self.index, self.values.size)
-                self.present = self.counts > 0
+                self._ends = (0, hi - lo)
                 return
         self.values = arr
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Pixels per level of :attr:`values` (computed when first asked)."""
+        if self._counts is None:
+            self._counts = _histogram(self.index, self.values.size)
+        return self._counts
+
+    @property
+    def present(self) -> np.ndarray:
+        """Which levels of :attr:`values` occur in the image."""
+        return self.counts > 0
 
     def select(self, data: np.ndarray) -> np.ndarray:
         """Return the entries of ``data`` that occur in the image."""
         return data if self.index is None else data[self.present]
+
+    def _monotonic_ends(self, data: np.ndarray) -> Optional[np.ndarray]:
+        # The image's minimum and maximum level always occur; where data is
+        # monotonic between them, its extremes over the levels present are
+        # its values there, and no histogram is needed.
+        if self.index is None:
+            return None
+        first, last = self._ends
+        span = data[first:last + 1]
+        # Compared, not subtracted: unsigned differences would wrap.
+        rising = span[1:] >= span[:-1]
+        if rising.all() or (span[1:] <= span[:-1]).all():
+            return span[[0, -1]]
+        return None
+
+    def min(self, data: np.ndarray):
+        """Minimum of ``data`` over the levels in the image."""
+        ends = self._monotonic_ends(data)
+        return np.min(self.select(data) if ends is None else ends)
+
+    def max(self, data: np.ndarray):
+        """Maximum of ``data`` over the levels in the image."""
+        ends = self._monotonic_ends(data)
+        return np.max(self.select(data) if ends is None else ends)
 
     def percentile(self, data: np.ndarray, q) -> np.ndarray:
         """Nearest-rank (inverted CDF) percentiles of ``data`` per pixel."""
@@ -180,9 +214,9 @@ def reference_recipe(arr: np.ndarray, ds: Dataset) -> PixelResult:
     # Same numpy expressions, dtypes and reductions as the reference; only
     # evaluated per level instead of per pixel.
     if _is_monochrome1(ds):
-        data = np.amax(levels.select(data)) - data
-    data = data - np.min(levels.select(data))
-    peak = np.max(levels.select(data))
+        data = levels.max(data) - data
+    data = data - levels.min(data)
+    peak = levels.max(data)
     if peak == 0:
         raise ConstantImageError('constant image after VOI step')
     data = data / peak
@@ -279,8 +313,7 @@ def modality_pixels(ds: Dataset,
         data = apply_voi(data, ds)
     elif path == PATH_WINDOW:
         data = apply_windowing(data, ds)
-    present = levels.select(data)
-    lo, hi = float(np.min(present)), float(np.max(present))
+    lo, hi = float(levels.min(data)), float(levels.max(data))
     if hi == lo:
         if path == PATH_NONE:
             raise ConstantImageError('constant image after VOI step')
