@@ -7,9 +7,9 @@ __all__ = [
     'available_transfer_syntaxes'
 ]
 # Conversion (section 1) and metadata (section 2).
-from .convert import (ConversionSummary, DicomPixels,  # noqa
-                      convert_file, convert_folder, dicom_to_uint8, is_forced,
-                      read_dataset, read_dicom)
+from .convert import (ConversionSummary, DicomPixels, convert_file,  # noqa
+                      convert_folder, dicom_to_uint8, is_forced, read_dataset,
+                      read_dicom)
 from .metadata import MetadataSummary, parse_folder_metadata  # noqa
 from .voi import PIXEL_MODES, PixelResult, to_uint8  # noqa
 
