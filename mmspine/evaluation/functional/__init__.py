@@ -10,6 +10,7 @@ from .froc import (FROC_FP_GRID, FROC_REPORT_FPS, FROCCurve, ImageBoxes,
                    box_iou, coco_to_image_boxes, froc_analysis, froc_curve,
                    froc_metrics, greedy_match, match_all, sensitivity_at)
 from .pr_curve import RECALL_POINTS, as_coco, coco_pr_curves
+from .roc_band import roc_with_band
 
 __all__ = [
     'PREDICTION_COLUMNS', 'THRESHOLD_METRICS', 'binary_cls_metrics',
@@ -24,5 +25,5 @@ __all__ += [
     'RECALL_POINTS', 'as_coco', 'box_iou', 'coco_pr_curves',
     'coco_to_image_boxes', 'detection_confusion_matrix', 'froc_analysis',
     'froc_curve', 'froc_metrics', 'greedy_match', 'match_all',
-    'sensitivity_at'
+    'roc_with_band', 'sensitivity_at'
 ]
