@@ -9,8 +9,10 @@ import json
 import os
 import os.path as osp
 import re
+import runpy
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -121,10 +123,18 @@ def _check_offline(text: str) -> None:
     assert not re.search(r'(src|href)\s*=\s*["\']?\s*(https?:)?//', text)
 
 
-def test_report_in_headless_chromium(tiny_run, tmp_path):
+def test_report_in_headless_chromium(tiny_run, tmp_path, monkeypatch, capsys):
     chromium = require_tool('chromium')
     out = str(tmp_path / 'report.html')
-    report = write_report(out, tiny_run['preds'], tiny_run['ann_file'])
+    # through the tool, as a user runs it
+    monkeypatch.setattr(sys, 'argv', [
+        'report.py', tiny_run['preds'], tiny_run['ann_file'], '--out', out,
+        '--dataset-stats', tiny_run['ann_file']
+    ])
+    runpy.run_path(
+        osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'report.py'),
+        run_name='__main__')
+    assert f'report written to {out}' in capsys.readouterr().out
     text = open(out, encoding='utf-8').read()
     _check_offline(text)
     assert os.path.getsize(out) < MAX_REPORT_BYTES
@@ -152,11 +162,56 @@ def test_report_in_headless_chromium(tiny_run, tmp_path):
     for log in (proc.stderr, dom.stderr):
         assert 'ERR_PROXY' not in log and 'ERR_NAME' not in log, log[-3000:]
     # every figure made it into the rendered DOM
+    written = set(re.findall(r'data-figure="([^"]+)"', text))
     shown = set(re.findall(r'data-figure="([^"]+)"', dom.stdout))
-    assert shown == set(report.figures) >= set(DETECTION_FIGURES)
+    assert shown == written >= set(DETECTION_FIGURES) | {'dataset_classes'}
+    # and each one decoded: the browser knows its pixel size
+    assert dom.stdout.count('data:image/png;base64,') == len(written)
     import cv2
     img = cv2.imread(shot)
     assert img is not None and img.shape[1] == 1200
     non_white = np.mean(img.min(axis=2) < 200)
     assert non_white > 0.02, f'screenshot nearly blank ({non_white:.4f})'
     assert img.std() > 20
+
+
+def test_findings_json_is_read_on_the_original_grid(tiny_run, tmp_path):
+    """tools/infer.py findings (boxes on the DICOM grid, here twice the PNG
+    size) give back the pickle's detections on the PNG grid."""
+    from mmspine.evaluation.functional import as_coco
+    from mmspine.visualization import load_report_detections
+    coco = as_coco(tiny_run['ann_file'])
+    dets, paths = load_report_detections(tiny_run['preds'], coco)
+    assert dets and len(paths) == len(coco.dataset['images'])
+    names = {c['id']: c['name'] for c in coco.dataset['categories']}
+    results = []
+    for img in coco.dataset['images']:
+        findings = [
+            dict(
+                label=d['category_id'] - 1,
+                lesion_type=names[d['category_id']],
+                score=d['score'],
+                bbox=[
+                    2 * d['bbox'][0], 2 * d['bbox'][1],
+                    2 * (d['bbox'][0] + d['bbox'][2]),
+                    2 * (d['bbox'][1] + d['bbox'][3])
+                ]) for d in dets if d['image_id'] == img['id']
+        ]
+        results.append(
+            dict(
+                image_id=osp.splitext(img['file_name'])[0],
+                rows=2 * img['height'],
+                columns=2 * img['width'],
+                findings=findings))
+    path = tmp_path / 'findings.json'
+    path.write_text(json.dumps(dict(results=results)))
+    back, _ = load_report_detections(str(path), coco)
+    assert len(back) == len(dets)
+    key = lambda d: (d['image_id'], -d['score'], d['category_id'])  # noqa
+    for a, b in zip(sorted(dets, key=key), sorted(back, key=key)):
+        assert a['category_id'] == b['category_id']
+        np.testing.assert_allclose(a['bbox'], b['bbox'], atol=1e-4)
+    results[0]['image_id'] = 'nope'
+    path.write_text(json.dumps(dict(results=results)))
+    with pytest.raises(KeyError, match="'nope'"):
+        load_report_detections(str(path), coco)
