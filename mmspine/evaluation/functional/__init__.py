@@ -24,6 +24,6 @@ __all__ += [
     'FROC_FP_GRID', 'FROC_REPORT_FPS', 'FROCCurve', 'ImageBoxes',
     'RECALL_POINTS', 'as_coco', 'box_iou', 'coco_pr_curves',
     'coco_to_image_boxes', 'detection_confusion_matrix', 'froc_analysis',
-    'froc_curve', 'froc_metrics', 'greedy_match', 'match_all',
-    'roc_with_band', 'sensitivity_at'
+    'froc_curve', 'froc_metrics', 'greedy_match', 'match_all', 'roc_with_band',
+    'sensitivity_at'
 ]
