@@ -52,7 +52,8 @@ td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}
 th{background:#eee}td:first-child,th:first-child{text-align:left}
 figure{display:inline-block;margin:6px;vertical-align:top}
 figcaption{font-size:12px;color:#444;max-width:480px}
-figure.thumb figcaption{max-width:190px}
+figure.thumb figcaption{max-width:190px;overflow-wrap:anywhere}
+table.facts td{text-align:left}
 img.fig{max-width:100%}.note{font-size:12px;color:#555}
 .headline{font-size:18px}.headline b{font-size:24px}
 """
@@ -577,8 +578,10 @@ class Report:
     metrics: Dict[str, float] = field(default_factory=dict)
 
 
-def _table(rows: Sequence[Sequence], header: bool = True) -> str:
-    out = ['<table>']
+def _table(rows: Sequence[Sequence],
+           header: bool = True,
+           css_class: str = '') -> str:
+    out = [f'<table class="{css_class}">' if css_class else '<table>']
     for n, row in enumerate(rows):
         tag = 'th' if header and n == 0 else 'td'
         out.append('<tr>' + ''.join(f'<{tag}>{html.escape(str(c))}</{tag}>'
@@ -829,7 +832,7 @@ def build_report(ann_file: str,
         ['classifier predictions', cls_predictions or '-'],
     ]
     body.append('<h2>Run</h2>')
-    body.append(_table([['fact', 'value']] + facts))
+    body.append(_table([['fact', 'value']] + facts, css_class='facts'))
     report.html = ('<!DOCTYPE html>\n<html lang="en"><head><meta '
                    'charset="utf-8"><title>' + html.escape(title) +
                    '</title><style>' + _STYLE + '</style></head><body>'
