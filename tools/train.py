@@ -26,6 +26,10 @@ def parse_args() -> argparse.Namespace:
         help='resume from this checkpoint, or with no value from the newest '
         'one in the work dir')
     parser.add_argument(
+        '--tensorboard',
+        action='store_true',
+        help='also write TensorBoard event files (losses, LR, metrics)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -46,7 +50,8 @@ def main() -> None:
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
                       args.launcher)
-    cfg = setup_train(cfg, args.amp, args.auto_scale_lr, args.resume)
+    cfg = setup_train(cfg, args.amp, args.auto_scale_lr, args.resume,
+                      args.tensorboard)
     build_runner(cfg).train()
 
 

@@ -5,7 +5,7 @@ from typing import Dict, Optional
 from mmengine.config import Config
 
 from ..phantom import prepare_phantom_dataset
-from .launch import build_runner, load_config, setup_test
+from .launch import add_dump_results, build_runner, load_config, setup_test
 
 DEMO_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
@@ -41,8 +41,9 @@ def run_demo(work_dir: str,
              max_size: int = 512,
              seed: int = 0,
              workers: int = 2,
-             cfg_options: Optional[dict] = None) -> Dict[str, float]:
-    """Phantom -> PNG -> COCO -> train -> test -> overlays.
+             cfg_options: Optional[dict] = None,
+             report: bool = True) -> Dict[str, float]:
+    """Phantom -> PNG -> COCO -> train -> test -> overlays -> report.
 
     Args:
         work_dir (str): Gets ``data/`` (the phantom, reused when complete),
@@ -56,6 +57,8 @@ def run_demo(work_dir: str,
         seed (int): Phantom and training seed.
         workers (int): Processes for data preparation and loading.
         cfg_options (dict, optional): Config overrides for both runs.
+        report (bool): Dump the test predictions to ``test/preds.pkl`` and
+            write the HTML evaluation report ``report.html`` from them.
 
     Returns:
         dict: The test metrics (``spinexr/bbox_mAP_50`` and the rest).
@@ -79,4 +82,26 @@ def run_demo(work_dir: str,
     checkpoint = osp.join(train_cfg.work_dir,
                           f'iter_{train_cfg.train_cfg.max_iters}.pth')
     test_cfg = setup_test(configured('test'), checkpoint, show_dir='overlays')
-    return build_runner(test_cfg).test()
+    runner = build_runner(test_cfg)
+    preds = osp.join(work_dir, 'test', 'preds.pkl')
+    if report:
+        add_dump_results(runner, preds)
+    metrics = runner.test()
+    if report:
+        write_demo_report(work_dir, preds, config, checkpoint)
+    return metrics
+
+
+def write_demo_report(work_dir: str, preds: str, config: str,
+                      checkpoint: str) -> str:
+    """Write ``work_dir/report.html`` from the demo's test predictions."""
+    from ..visualization import write_report
+    path = osp.join(work_dir, 'report.html')
+    write_report(
+        path,
+        preds,
+        osp.join(work_dir, 'data', 'annotations', 'test.json'),
+        config=config,
+        checkpoint=checkpoint,
+        title='mmspine demo: phantom test set')
+    return path

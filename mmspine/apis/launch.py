@@ -35,7 +35,8 @@ def load_config(config: str,
 def setup_train(cfg: Config,
                 amp: bool = False,
                 auto_scale_lr: bool = False,
-                resume: Optional[str] = None) -> Config:
+                resume: Optional[str] = None,
+                tensorboard: bool = False) -> Config:
     """Apply the training switches of ``tools/train.py`` to ``cfg``.
 
     Args:
@@ -45,6 +46,9 @@ def setup_train(cfg: Config,
             against ``auto_scale_lr.base_batch_size``.
         resume (str, optional): 'auto' resumes from the newest checkpoint in
             ``work_dir``; a path resumes from that checkpoint.
+        tensorboard (bool): Also log losses, LR and validation metrics as
+            TensorBoard event files (mmengine's ``TensorboardVisBackend``,
+            under ``work_dir/<timestamp>/vis_data``).
     """
     if amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
@@ -60,6 +64,21 @@ def setup_train(cfg: Config,
     elif resume is not None:
         cfg.resume = True
         cfg.load_from = resume
+    if tensorboard:
+        add_tensorboard(cfg)
+    return cfg
+
+
+def add_tensorboard(cfg: Config) -> Config:
+    """Add mmengine's ``TensorboardVisBackend`` to the visualizer, once."""
+    visualizer = cfg.get('visualizer')
+    if visualizer is None:
+        raise KeyError('TensorBoard logging needs a "visualizer" in the '
+                       'config (mmdet\'s default_runtime has one)')
+    backends = list(visualizer.get('vis_backends') or [])
+    if not any(b.get('type') == 'TensorboardVisBackend' for b in backends):
+        backends.append(dict(type='TensorboardVisBackend'))
+    visualizer.vis_backends = backends
     return cfg
 
 

@@ -20,3 +20,5 @@ def test_run_demo_tiny(tmp_path, mmdet_registry):
     pngs = glob.glob(str(tmp_path / 'data' / 'test_images' / '*.png'))
     overlays = glob.glob(str(tmp_path / 'test' / '*' / 'overlays' / '*.png'))
     assert len(pngs) == len(overlays) == 4
+    report = (tmp_path / 'report.html').read_text()
+    assert 'data-figure="froc"' in report and 'phantom test set' in report
