@@ -10,12 +10,12 @@ import os
 import os.path as osp
 import re
 import runpy
-import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from _tools import require_tool
 
 from mmspine.apis import build_runner, load_config, setup_train
 from mmspine.evaluation.functional import save_cls_predictions
@@ -29,17 +29,6 @@ SMALL_BACKBONE = {
     'model.neck.in_channels': [64, 128, 256, 512],
 }
 MAX_REPORT_BYTES = 15 * 2**20
-
-
-def require_tool(name: str) -> str:
-    """Path of an executable; skip without it, fail if CI requires tools."""
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get('MMSPINE_REQUIRE_TOOLS') == '1':
-            pytest.fail(f'{name} is required (MMSPINE_REQUIRE_TOOLS=1) but '
-                        'not on PATH')
-        pytest.skip(f'{name} not installed')
-    return path
 
 
 @pytest.fixture(scope='module')
