@@ -96,10 +96,14 @@ class IterSpeedHook(Hook):
         self._record(runner, outputs or {})
         if self.profiler is not None and \
                 runner.iter + 1 == self.profile_start + self.profile_iters:
-            self.profiler.stop()
-            self.profile = summarise_profile(self.profiler,
-                                             now - self._profile_t0,
-                                             self.profile_iters)
+            try:
+                self.profiler.stop()
+                self.profile = summarise_profile(self.profiler,
+                                                 now - self._profile_t0,
+                                                 self.profile_iters)
+            except Exception as e:  # keep the timings of a one-off run
+                self.profile = dict(error=repr(e))
+                print(f'profile failed: {e!r}')
             self.profiler = None
         if now - self._start > self.max_seconds and self.profiler is None:
             runner.train_loop.stop_training = True

@@ -63,7 +63,11 @@ def run(cmd: List[str], log: str, env: Optional[Dict] = None) -> float:
     full_env = dict(os.environ, **(env or {}))
     with open(log, 'w') as f:
         proc = subprocess.run(
-            cmd, cwd=REPO_ROOT, env=full_env, stdout=f, stderr=subprocess.STDOUT)
+            cmd,
+            cwd=REPO_ROOT,
+            env=full_env,
+            stdout=f,
+            stderr=subprocess.STDOUT)
     if proc.returncode:
         with open(log) as f:
             tail = f.read()[-3000:]
@@ -81,8 +85,7 @@ def test_metrics(work_dir: str) -> Dict[str, float]:
         record = json.load(f)
     return {
         k: v
-        for k, v in record.items()
-        if '/' in k and isinstance(v, (int, float))
+        for k, v in record.items() if '/' in k and isinstance(v, (int, float))
     }
 
 
@@ -154,10 +157,18 @@ def main() -> None:
         iters=args.iters,
         seconds={})
     secs = result['seconds']
+
+    def save() -> None:
+        # after every phase: a timeout later keeps what finished
+        if args.out:
+            with open(args.out, 'w') as f:
+                json.dump(result, f, indent=2)
+
     secs['dist_train'] = run([
         'bash', 'tools/dist_train.sh', config,
         str(args.nproc), '--work-dir', f'{work}/train'
     ] + argv(opts), f'{work}/dist_train.log', env)
+    save()
     ckpt = f'{work}/train/iter_{args.iters}.pth'
     if not osp.isfile(ckpt):
         raise FileNotFoundError(f'dist_train wrote no {ckpt}')
@@ -181,17 +192,18 @@ def main() -> None:
     result['predictions_max_abs_diff'] = max_prediction_diff(
         single_pkl, dist_pkl)
     ok = result['metrics_max_abs_diff'] == 0.
+    result['identical'] = ok
+    save()
     if args.cpu_nproc:
         # torchrun runs each of several processes on one thread; the
         # reference does too, so that float sums run in the same order
         hidden = dict(CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1')
         cpu_single, cpu_pkl = test('test_cpu_single',
-                                   [py, 'tools/test.py', config, ckpt],
-                                   hidden)
-        cpu_dist, cpu_dist_pkl = test('test_cpu_dist', [
-            'bash', 'tools/dist_test.sh', config, ckpt,
-            str(args.cpu_nproc)
-        ], hidden)
+                                   [py, 'tools/test.py', config, ckpt], hidden)
+        cpu_dist, cpu_dist_pkl = test(
+            'test_cpu_dist',
+            ['bash', 'tools/dist_test.sh', config, ckpt,
+             str(args.cpu_nproc)], hidden)
         result['cpu_nproc'] = args.cpu_nproc
         result['metrics_cpu_dist'] = cpu_dist
         result['cpu_metrics_max_abs_diff'] = compare(cpu_single, cpu_dist)
@@ -203,9 +215,7 @@ def main() -> None:
         ok = ok and result['cpu_metrics_max_abs_diff'] == 0.
     result['identical'] = ok
     print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
+    save()
     sys.exit(0 if ok else 1)
 
 
