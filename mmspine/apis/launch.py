@@ -109,7 +109,8 @@ def setup_speed(cfg: Config, levers: Sequence[str] = ()) -> Config:
             shape), 'channels_last' (backbone and neck in NHWC, see
             ``ChannelsLastHook``), 'fused_optimizer' (the optimizer's fused
             kernel, ``fused=True``, instead of the default foreach one),
-            'pin_memory' (page-locked batches from the train loader),
+            'pin_memory' (page-locked batches from the train loader,
+            copied to the device asynchronously),
             'compile_backbone' (``torch.compile`` of the backbone, see
             ``CompileModulesHook``).
     """
@@ -127,6 +128,9 @@ def setup_speed(cfg: Config, levers: Sequence[str] = ()) -> Config:
         cfg.optim_wrapper.optimizer.fused = True
     if 'pin_memory' in levers:
         cfg.train_dataloader.pin_memory = True
+        # copies from page-locked memory overlap with compute only when
+        # asynchronous
+        cfg.model.data_preprocessor.non_blocking = True
     if 'compile_backbone' in levers:
         hooks.append(dict(type='CompileModulesHook', modules=['backbone']))
     cfg.custom_hooks = hooks
