@@ -1,8 +1,10 @@
 from .demo import run_demo, set_data_root
-from .launch import (add_dump_results, add_tensorboard, build_runner,
-                     load_config, setup_test, setup_train)
+from .launch import (AMP_DTYPES, SPEED_LEVERS, add_dump_results,
+                     add_tensorboard, build_runner, load_config,
+                     resolve_amp_dtype, setup_speed, setup_test, setup_train)
 
 __all__ = [
-    'add_dump_results', 'add_tensorboard', 'build_runner', 'load_config',
-    'run_demo', 'set_data_root', 'setup_test', 'setup_train'
+    'AMP_DTYPES', 'SPEED_LEVERS', 'add_dump_results', 'add_tensorboard',
+    'build_runner', 'load_config', 'resolve_amp_dtype', 'run_demo',
+    'set_data_root', 'setup_speed', 'setup_test', 'setup_train'
 ]
