@@ -48,8 +48,9 @@ def resolve_amp_dtype(amp_dtype: str = 'auto') -> str:
         raise ValueError(
             f'amp_dtype must be one of {AMP_DTYPES}, got {amp_dtype!r}')
     if amp_dtype == 'auto':
+        # emulated bfloat16 (e.g. V100, T4) is slower than float16
         bf16 = (not torch.cuda.is_available()
-                or torch.cuda.is_bf16_supported())
+                or torch.cuda.is_bf16_supported(including_emulation=False))
         return 'bfloat16' if bf16 else 'float16'
     return dict(bf16='bfloat16', fp16='float16')[amp_dtype]
 
@@ -87,9 +88,12 @@ def setup_train(cfg: Config,
                              f'config sets {wrapper.type!r}')
         wrapper.type = 'MixedPrecisionOptimWrapper'
         wrapper.dtype = dtype
-        # bfloat16 has float32's range: scaling would only add work
-        wrapper.setdefault('loss_scale',
-                           None if dtype == 'bfloat16' else 'dynamic')
+        # bfloat16 has float32's range: scaling would only add work (a
+        # config's AmpOptimWrapper loss_scale is for float16)
+        if dtype == 'bfloat16':
+            wrapper.loss_scale = None
+        else:
+            wrapper.setdefault('loss_scale', 'dynamic')
     if auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
             raise KeyError('--auto-scale-lr needs auto_scale_lr.'

@@ -153,3 +153,26 @@ def test_bad_arguments_are_named():
         MixedPrecisionOptimWrapper(optimizer, dtype='float8')
     with pytest.raises(TypeError, match='loss_scale'):
         MixedPrecisionOptimWrapper(optimizer, loss_scale='static')
+
+
+def test_without_clip_grad_a_nonfinite_step_is_still_skipped():
+    """Configs without clip_grad (the Faster R-CNN schedule) get the same
+    guard: the norm is taken, logged when finite, and a NaN step skipped."""
+    torch.manual_seed(0)
+    layer = nn.Linear(4, 2)
+    wrapper = MixedPrecisionOptimWrapper(
+        optimizer=torch.optim.SGD(layer.parameters(), lr=0.1),
+        device_type='cpu')
+    wrapper.message_hub = _hub('no_clip')
+    weight = layer.weight.detach().clone()
+    with wrapper.optim_context(layer):
+        out = layer(torch.ones(1, 4))
+    wrapper.update_params((out * float('nan')).sum())
+    assert torch.equal(layer.weight, weight)
+    assert wrapper.skipped_steps == 1
+    with wrapper.optim_context(layer):
+        out = layer(torch.ones(1, 4))
+    wrapper.update_params(out.sum())
+    norms = _logged(wrapper.message_hub, 'train/grad_norm')
+    assert norms == [pytest.approx(math.sqrt(2 * 4 + 2), rel=1e-2)]
+    assert not torch.equal(layer.weight, weight)

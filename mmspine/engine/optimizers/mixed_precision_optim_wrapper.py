@@ -80,9 +80,9 @@ class MixedPrecisionOptimWrapper(OptimWrapper):
         scaler = self.loss_scaler
         if scaler is not None:
             scaler.unscale_(self.optimizer)
-        finite = True
-        if self.clip_grad_kwargs:
-            finite = self._clip_and_log()
+        # checked with or without clipping: a config without clip_grad
+        # must not write a NaN step either
+        finite = self._clip_and_log()
         if scaler is not None:
             # the scaler skips the step itself when it found inf/NaN
             scaler.step(self.optimizer, **kwargs)
@@ -95,20 +95,28 @@ class MixedPrecisionOptimWrapper(OptimWrapper):
                                        self.skipped_steps)
 
     def _clip_and_log(self) -> bool:
-        """Clip gradients; log the norm if finite, else count a skip."""
+        """Clip gradients if configured; log the norm if finite, else count
+        a skip."""
         params = [
             p for group in self.optimizer.param_groups for p in group['params']
             if p.requires_grad and p.grad is not None
         ]
         if not params:
             return True
-        norm = self.clip_func(params, **self.clip_grad_kwargs)
-        if norm is None:  # clip_grad_value_ returns nothing
-            return True
+        if self.clip_grad_kwargs and \
+                self.clip_func is torch.nn.utils.clip_grad_norm_:
+            norm = self.clip_func(params, **self.clip_grad_kwargs)
+        else:
+            # value clipping would hide an inf: take the norm before it
+            norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+            if self.clip_grad_kwargs:
+                self.clip_func(params, **self.clip_grad_kwargs)
         # one host sync per step, as mmengine's own logging of the norm
         norm = float(norm)
         if math.isfinite(norm):
-            self.message_hub.update_scalar(f'train/{self.grad_name}', norm)
+            # mmengine sets grad_name only with clip_grad
+            name = getattr(self, 'grad_name', 'grad_norm')
+            self.message_hub.update_scalar(f'train/{name}', norm)
             return True
         self.skipped_steps += 1
         return False
