@@ -13,6 +13,7 @@ from mmengine.fileio import get_local_path
 from mmspine.dicom.convert import dicom_to_uint8
 from mmspine.dicom.voi import PIXEL_MODES
 from mmspine.fileio import atomic_write
+from mmspine.version import __version__
 
 #: ``color_type`` values, as those of mmcv's ``LoadImageFromFile``.
 COLOR_TYPES = ('color', 'grayscale', 'unchanged')
@@ -77,14 +78,16 @@ class LoadSpineDICOM(BaseTransform):
 
     def _cache_path(self, path: str) -> str:
         st = os.stat(path)
+        # the version is in the key: a release that changes the pixel code
+        # must not serve pixels an older one cached
         key = (f'{osp.abspath(path)}|{st.st_size}|{st.st_mtime_ns}|'
-               f'{self.mode}|{self.max_size or 0}')
+               f'{self.mode}|{self.max_size or 0}|{__version__}')
         digest = hashlib.sha1(key.encode()).hexdigest()[:16]
         name = osp.splitext(osp.basename(path))[0]
         return osp.join(self.cache_dir, f'{name}.{digest}.npy')
 
-    def _read(self, path: str) -> np.ndarray:
-        if self.cache_dir is None:
+    def _read(self, path: str, cacheable: bool) -> np.ndarray:
+        if self.cache_dir is None or not cacheable:
             return dicom_to_uint8(path, self.mode, self.max_size).image
         cached = self._cache_path(path)
         try:
@@ -108,7 +111,9 @@ class LoadSpineDICOM(BaseTransform):
         filename = results['img_path']
         try:
             with get_local_path(filename, self.backend_args) as path:
-                img = self._read(path)
+                # a remote file arrives as a new temporary copy each time:
+                # only local files are cached, keyed on their own path
+                img = self._read(path, cacheable=path == filename)
         except Exception as exc:
             raise ValueError(f'{filename}: {exc}') from exc
         if self.color_type == 'color':
