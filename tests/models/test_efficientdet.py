@@ -137,7 +137,7 @@ def test_tiny_training_lowers_the_loss(tiny_coco_root, tiny_cfg_options,
         'train_dataloader.dataset.dataset.indices': 2,
         'test_dataloader.dataset.indices': 2,
         # no validation and no checkpoints: each would dump the config
-        'train_cfg.val_interval': max_iters + 1,
+        'train_cfg.val_begin': max_iters + 1,
         'default_hooks.checkpoint.interval': max_iters + 1,
         'default_hooks.checkpoint.save_last': False,
         'randomness.seed': 0,
