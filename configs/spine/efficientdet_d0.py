@@ -1,0 +1,50 @@
+# EfficientDet-D0 on VinDr-SpineXR (the paper's Table 4 detector), from
+# scratch. The recipe of Tan et al. scaled to batch 16: SGD at
+# 0.16 x 16 / 128 = 0.02, momentum 0.9, weight decay 4e-5, gradient norm
+# clipped at 10; on the 50,000-iteration schedule of the other detectors.
+# Images are resized to a long side of input_size (scale jitter of +-25 %
+# in training) and padded to a multiple of 128.
+_base_ = [
+    '../_base_/models/efficientdet_d0.py',
+    '../_base_/datasets/spinexr_detection.py',
+    '../_base_/schedules/schedule_50k.py', '../_base_/default_runtime.py'
+]
+
+input_size = 512
+# scale jitter: long sides of 6/8 to 10/8 of input_size
+train_scales = [(input_size * k // 8, ) * 2 for k in range(6, 11)]
+test_scale = (input_size, input_size)
+base_lr = 0.02
+weight_decay = 4e-5
+grad_clip_norm = 10.
+autoaugment_policy = 'v2'
+
+optim_wrapper = dict(
+    optimizer=dict(lr=base_lr, weight_decay=weight_decay),
+    clip_grad=dict(max_norm=grad_clip_norm, norm_type=2))
+
+# AutoAugment v2 before resizing, as configs/spine/sparse_rcnn_r50.py
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='DetAutoAugment', policy=autoaugment_policy),
+    dict(type='RandomChoiceResize', scales=train_scales, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='Resize', scale=test_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+tta_pipeline = [
+    dict(t, scale=test_scale) if t.type == 'Resize' else t
+    for t in _base_.tta_pipeline
+]
+train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

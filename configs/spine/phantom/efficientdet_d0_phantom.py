@@ -1,0 +1,86 @@
+# EfficientDet-D0 trained from scratch on the synthetic spine phantom (the
+# data of `make demo`), for a comparison with the demo's Faster R-CNN
+# (faster_rcnn_r18_phantom.py) at equal CPU time: see benchmarks/README.md.
+# D0 as it is (EfficientNet-B0, BiFPN 64 x 3, heads of depth 3, D0's
+# anchors and losses) at the demo's input size and schedule, no AutoAugment.
+_base_ = '../efficientdet_d0.py'
+
+data_root = 'data/phantom/'
+# the demo's sizes: PNGs are made with --max-size 512, training sees the
+# long side at 320
+train_scales = [(320, 224), (320, 256), (320, 288)]
+test_scale = (320, 256)
+train_batch_size = 4
+num_workers = 2
+max_iters = 400
+warmup_iters = 50
+lr_steps = (300, 370)
+# AdamW: from scratch over a few hundred iterations it moves faster than
+# the SGD of the real-data recipe
+base_lr = 1e-3
+weight_decay = 0.05
+val_interval = 400
+checkpoint_interval = 50
+load_from = None
+
+# Batch norm momentum 0.1, not the recipe's 0.01: over 400 iterations from
+# scratch the features drift faster than running statistics at 0.01 follow,
+# and the model found nothing in eval mode (mAP@0.5 0.000 at iteration 250,
+# with detections when using batch statistics).
+norm_cfg = dict(type='BN', momentum=0.1, eps=1e-3, requires_grad=True)
+# padding to 32, not 128: at 320 x 200 that would pad half the image again;
+# the BiFPN rounds the sizes of P6 and P7 up like the backbone does
+model = dict(
+    data_preprocessor=dict(pad_size_divisor=32),
+    backbone=dict(norm_cfg=norm_cfg),
+    neck=dict(norm_cfg=norm_cfg),
+    bbox_head=dict(norm_cfg=norm_cfg))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='RandomChoiceResize', scales=train_scales, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=test_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+train_dataloader = dict(
+    batch_size=train_batch_size,
+    num_workers=num_workers,
+    dataset=dict(dataset=dict(data_root=data_root, pipeline=train_pipeline)))
+val_dataloader = dict(
+    num_workers=num_workers,
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/test.json')
+test_evaluator = val_evaluator
+
+train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=0.001,
+        by_epoch=False,
+        begin=0,
+        end=warmup_iters),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_iters,
+        by_epoch=False,
+        milestones=list(lr_steps),
+        gamma=0.1)
+]
+optim_wrapper = dict(
+    optimizer=dict(
+        _delete_=True, type='AdamW', lr=base_lr, weight_decay=weight_decay))
+default_hooks = dict(
+    logger=dict(interval=10), checkpoint=dict(interval=checkpoint_interval))

@@ -1,0 +1,3 @@
+from .separable_conv import SeparableConv2d
+
+__all__ = ['SeparableConv2d']
