@@ -1,8 +1,19 @@
+from .batch_inference import InferenceSummary, infer_to_dir
 from .demo import run_demo, set_data_root
+from .findings import (FINDINGS_CSV_COLUMNS, boxes_to_original,
+                       findings_csv_to_coco_results, make_result,
+                       write_findings_csv, write_findings_json)
+from .inferencer import SpineInferencer, build_model
+from .inputs import collect_inputs, load_input
 from .launch import (add_dump_results, build_runner, load_config, setup_test,
                      setup_train)
+from .overlay import draw_overlay
 
 __all__ = [
-    'add_dump_results', 'build_runner', 'load_config', 'run_demo',
-    'set_data_root', 'setup_test', 'setup_train'
+    'FINDINGS_CSV_COLUMNS', 'InferenceSummary', 'SpineInferencer',
+    'add_dump_results', 'boxes_to_original', 'build_model', 'build_runner',
+    'collect_inputs', 'draw_overlay', 'findings_csv_to_coco_results',
+    'infer_to_dir', 'load_config', 'load_input', 'make_result', 'run_demo',
+    'set_data_root', 'setup_test', 'setup_train', 'write_findings_csv',
+    'write_findings_json'
 ]
