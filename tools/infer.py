@@ -3,6 +3,8 @@ decision rule; writes findings.json, findings.csv, overlays and DICOM SRs."""
 import argparse
 import sys
 
+from mmengine.config import DictAction
+
 from mmspine.apis import SpineInferencer, infer_to_dir
 from mmspine.fusion import WBF_IOU_THR, WBF_SKIP_BOX_THR
 
@@ -52,6 +54,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--sr', action='store_true', help='a DICOM SR per DICOM input')
     parser.add_argument(
         '--overlays', action='store_true', help='draw findings per input')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='overrides for every model config, e.g. '
+        'preprocess.max_size=512')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument(
@@ -77,7 +85,8 @@ def main(argv=None) -> int:
         wbf_weights=args.wbf_weights,
         wbf_iou_thr=args.wbf_iou_thr,
         wbf_skip_box_thr=args.wbf_skip_box_thr,
-        batch_size=args.batch_size)
+        batch_size=args.batch_size,
+        cfg_options=args.cfg_options)
     summary = infer_to_dir(
         inferencer,
         args.inputs,

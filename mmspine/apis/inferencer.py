@@ -121,18 +121,23 @@ def build_model(config: Union[str, Config],
                        preprocess['mode'], preprocess['max_size'], classes)
 
 
-def _as_spec(spec: ModelSpec) -> Tuple[Union[str, Config], Optional[str]]:
-    config, checkpoint = spec
-    return config, checkpoint
+def _as_spec(spec: ModelSpec) -> tuple:
+    """``(config, checkpoint[, cfg_options])`` as three values."""
+    if len(spec) not in (2, 3):
+        raise ValueError('a model is (config, checkpoint) or (config, '
+                         f'checkpoint, cfg_options), got {spec!r}')
+    return spec[0], spec[1], spec[2] if len(spec) == 3 else None
 
 
 class SpineInferencer:
     """Findings for radiographs from detectors, classifiers and the rule.
 
     Args:
-        detectors (Sequence): ``(config, checkpoint)`` pairs, at least one.
-        classifiers (Sequence): ``(config, checkpoint)`` pairs of
-            abnormal-vs-normal classifiers; their logits are averaged.
+        detectors (Sequence): ``(config, checkpoint)`` pairs, at least one;
+            a third item, a dict, overrides that model's config.
+        classifiers (Sequence): ``(config, checkpoint)`` pairs (or
+            triples) of abnormal-vs-normal classifiers; their logits are
+            averaged.
         device (str): 'cpu' or 'cuda'. Defaults to 'cpu'.
         rule (str, optional): JSON with ``c`` and ``k`` (``tools/fuse.py
             --sweep --rule-out``); ``c`` and ``k`` override it.
@@ -177,17 +182,18 @@ class SpineInferencer:
         if wbf_weights is not None and len(wbf_weights) != len(detectors):
             raise ValueError(f'{len(wbf_weights)} WBF weights for '
                              f'{len(detectors)} detectors')
+        # a bad rule file fails before minutes of model loading
+        file_c, file_k = load_rule(rule) if rule else (None, None)
         self.device = device
         self.detectors = [
-            build_model(*_as_spec(s), device, cfg_options) for s in detectors
+            self._build(s, device, cfg_options) for s in detectors
         ]
         self.classifiers = [
-            build_model(*_as_spec(s), device, cfg_options) for s in classifiers
+            self._build(s, device, cfg_options) for s in classifiers
         ]
         if channels_last:
             for m in self.detectors + self.classifiers:
                 m.model.to(memory_format=torch.channels_last)
-        file_c, file_k = load_rule(rule) if rule else (None, None)
         self.c = c if c is not None else (
             file_c if file_c is not None else DEFAULT_C)
         self.k = k if k is not None else (
@@ -213,6 +219,13 @@ class SpineInferencer:
         #: Seconds spent per stage since construction (for benchmarks).
         self.timings: Dict[str, float] = dict.fromkeys(
             ('read', 'classifier', 'detector', 'fusion', 'writing'), 0.)
+
+    @staticmethod
+    def _build(spec: ModelSpec, device: str,
+               cfg_options: Optional[dict]) -> LoadedModel:
+        config, checkpoint, own = _as_spec(spec)
+        options = dict(cfg_options or {}, **(own or {}))
+        return build_model(config, checkpoint, device, options or None)
 
     # ------------------------------------------------------------------
     @property
