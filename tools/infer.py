@@ -3,6 +3,7 @@ decision rule; writes findings.json, findings.csv, overlays and DICOM SRs."""
 import argparse
 import sys
 
+import torch
 from mmengine.config import DictAction
 
 from mmspine.apis import SpineInferencer, infer_to_dir
@@ -63,6 +64,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument(
+        '--threads',
+        type=int,
+        help='torch intra-op threads on CPU (1 is fastest on a busy '
+        'machine, see benchmarks/README.md)')
+    parser.add_argument(
         '--no-resume',
         action='store_true',
         help='redo inputs whose outputs are already complete')
@@ -73,6 +79,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     inferencer = SpineInferencer(
         args.det,
         args.cls,

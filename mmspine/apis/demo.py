@@ -5,6 +5,8 @@ from typing import Dict, Optional
 from mmengine.config import Config
 
 from ..phantom import prepare_phantom_dataset
+from .batch_inference import infer_to_dir
+from .inferencer import SpineInferencer
 from .launch import build_runner, load_config, setup_test
 
 DEMO_CONFIG = osp.join(
@@ -41,13 +43,17 @@ def run_demo(work_dir: str,
              max_size: int = 512,
              seed: int = 0,
              workers: int = 2,
-             cfg_options: Optional[dict] = None) -> Dict[str, float]:
-    """Phantom -> PNG -> COCO -> train -> test -> overlays.
+             cfg_options: Optional[dict] = None,
+             infer: bool = True) -> Dict[str, float]:
+    """Phantom -> PNG -> COCO -> train -> test -> overlays -> inference.
 
     Args:
         work_dir (str): Gets ``data/`` (the phantom, reused when complete),
-            ``train/`` (logs, checkpoints) and ``test/`` (metrics, and
-            predictions drawn beside ground truth under ``test/overlays``).
+            ``train/`` (logs, checkpoints), ``test/`` (metrics, and
+            predictions drawn beside ground truth under ``test/overlays``)
+            and ``infer/`` (what ``tools/infer.py`` writes for the test
+            DICOMs: findings, overlays and, when ``mmspine.dicom.sr`` is
+            there, DICOM SRs).
         config (str): Detector config.
         num_train (int): Phantom training images (half are 'No finding').
         num_test (int): Phantom test images.
@@ -56,6 +62,9 @@ def run_demo(work_dir: str,
         seed (int): Phantom and training seed.
         workers (int): Processes for data preparation and loading.
         cfg_options (dict, optional): Config overrides for both runs.
+        infer (bool): End as a user would: the trained detector on the
+            test DICOMs through ``SpineInferencer``; prints where the
+            outputs are.
 
     Returns:
         dict: The test metrics (``spinexr/bbox_mAP_50`` and the rest).
@@ -79,4 +88,33 @@ def run_demo(work_dir: str,
     checkpoint = osp.join(train_cfg.work_dir,
                           f'iter_{train_cfg.train_cfg.max_iters}.pth')
     test_cfg = setup_test(configured('test'), checkpoint, show_dir='overlays')
-    return build_runner(test_cfg).test()
+    metrics = build_runner(test_cfg).test()
+    if infer:
+        # the config the Runner dumped holds cfg_options; the DICOMs are
+        # converted as the PNGs were, at max_size
+        trained = osp.join(train_cfg.work_dir, osp.basename(config))
+        infer_demo(trained, checkpoint,
+                   osp.join(data_root, 'dicom', 'test_images'),
+                   osp.join(work_dir, 'infer'), max_size)
+    return metrics
+
+
+def infer_demo(config: str, checkpoint: str, dicom_dir: str, out_dir: str,
+               max_size: int) -> None:
+    """``tools/infer.py`` on the phantom's test DICOMs; print the outputs."""
+    try:
+        import mmspine.dicom.sr  # noqa: F401
+        sr = True
+    except ImportError:
+        sr = False
+    print(f'\ninference, as: python tools/infer.py {dicom_dir} --det '
+          f'{config} {checkpoint} --cfg-options preprocess.max_size='
+          f'{max_size} --overlays{" --sr" if sr else ""} --out-dir {out_dir}')
+    inferencer = SpineInferencer([(config, checkpoint, {
+        'preprocess.max_size': max_size
+    })])
+    summary = infer_to_dir(inferencer, [dicom_dir], out_dir, sr=sr)
+    print(summary)
+    print(f'overlays: {osp.join(out_dir, "overlays")}')
+    if sr:
+        print(f'DICOM SRs: {osp.join(out_dir, "sr")}')

@@ -86,8 +86,9 @@ def build_model(config: Union[str, Config],
 
     Args:
         config (str | Config): Model config.
-        checkpoint (str, optional): Weights; None keeps the random init
-            (for benchmarks).
+        checkpoint (str, optional): Weights; None initialises the model as
+            its config says (for benchmarks; set pretrained ``init_cfg`` to
+            None to avoid downloads).
         device (str): 'cpu' or 'cuda[:n]'.
         cfg_options (dict, optional): Overrides merged into the config.
     """
@@ -114,6 +115,10 @@ def build_model(config: Union[str, Config],
         }
         load_state_dict(model, state, strict=True)
         meta = ckpt.get('meta') or {}
+    else:
+        # the config's initialisation (e.g. Sparse R-CNN's whole-image
+        # proposal boxes); plain random weights give degenerate boxes
+        model.init_weights()
     model.to(device).eval()
     preprocess = dict(DEFAULT_PREPROCESS, **cfg.get('preprocess', {}))
     classes = tuple((meta.get('dataset_meta') or {}).get('classes') or ())

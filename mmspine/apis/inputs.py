@@ -126,8 +126,9 @@ def dicom_header(ds) -> dict:
         pixel_spacing=spacing)
 
 
-def dicom_to_uint8(ds, mode: str = 'reference') -> np.ndarray:
-    """8-bit pixels of a dataset of ``read_dataset``, as dicom2png makes.
+def full_size_uint8(ds, mode: str = 'reference') -> np.ndarray:
+    """8-bit pixels of a dataset of ``read_dataset``, as dicom2png makes,
+    before its ``max_size`` downscale (each model applies its own).
 
     Raises:
         InputError: with the reason, when no pixels can be made.
@@ -177,7 +178,7 @@ def load_input(item: InferenceInput,
         return LoadedImage(header, {mode: img for mode in modes})
     ds = read_dataset(item.source)
     header = dicom_header(ds)
-    pixels = {mode: dicom_to_uint8(ds, mode) for mode in modes}
+    pixels = {mode: full_size_uint8(ds, mode) for mode in modes}
     # keep the header for the SR writer, not megabytes of pixels
     del ds.PixelData
     return LoadedImage(header, pixels, ds)
@@ -208,5 +209,5 @@ def converted(img: np.ndarray,
 __all__ = [
     'DEFAULT_PREPROCESS', 'IMAGE_EXTENSIONS', 'InferenceInput', 'InputError',
     'LoadedImage', 'collect_inputs', 'converted', 'dicom_header',
-    'dicom_to_uint8', 'is_image_file', 'load_input'
+    'full_size_uint8', 'is_image_file', 'load_input'
 ]

@@ -38,8 +38,9 @@ def draw_overlay(pixels: np.ndarray,
     canvas = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
     sx = canvas.shape[1] / result['columns']
     sy = canvas.shape[0] / result['rows']
-    thick = max(1, round(max(canvas.shape) / 400))
-    font = max(0.35, max(canvas.shape) / 1800)
+    long_side = max(canvas.shape[:2])
+    thick = max(1, round(long_side / 400))
+    font = max(0.25, long_side / 1800)
     # lowest scores first, so the best boxes end up on top
     for f in sorted(result['findings'], key=lambda f: f['score']):
         if f['score'] < min_score:
@@ -55,9 +56,8 @@ def draw_overlay(pixels: np.ndarray,
     if p is not None:
         call = '' if result.get('abnormal') is None else (
             ' abnormal' if result['abnormal'] else ' normal')
-        _text(canvas, f'p(abnormal) {p:.2f}{call}',
-              (5, int(25 * font / 0.6) + 5), font * 1.2, (255, 255, 255),
-              thick)
+        _text(canvas, f'p(abnormal) {p:.2f}{call}', (4, int(22 * font) + 4),
+              font, (255, 255, 255), thick)
     return canvas
 
 
