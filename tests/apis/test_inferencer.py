@@ -1,5 +1,6 @@
 """SpineInferencer on phantom DICOMs with tiny trained models."""
 import csv
+import glob
 import json
 import os.path as osp
 
@@ -193,3 +194,35 @@ def test_map_equals_tools_test(phantom_infer_models, one_thread, tmp_path):
     for a, b in zip(sorted(dets, key=key), sorted(theirs, key=key)):
         assert key(a) == key(b)
         np.testing.assert_allclose(a['bbox'], b['bbox'], atol=1e-3)
+
+
+def test_arrays_and_pngs(phantom_infer_models, ensemble, tmp_path):
+    """8-bit inputs are the original grid; colour ones fail by name."""
+    m = phantom_infer_models
+    png = sorted(glob.glob(osp.join(m['root'], 'test_images', '*.png')))[0]
+    grey = cv2.imread(png, cv2.IMREAD_GRAYSCALE)
+    colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    colour[0, 0] = (0, 0, 255)
+    from_array, from_file, bad = ensemble([grey, png, colour])
+    assert from_array['image_id'] == 'array_0' and from_array['source'] == ''
+    assert from_file['image_id'] == osp.splitext(osp.basename(png))[0]
+    for r in (from_array, from_file):
+        assert r['status'] == 'ok' and r['is_dicom'] is False
+        assert (r['rows'], r['columns']) == grey.shape
+        assert r['pixel_spacing'] is None
+    assert from_array['findings'] == from_file['findings']
+    assert bad['status'] == 'failed' and 'colour' in bad['reason']
+
+
+def test_sr_per_dicom(phantom_infer_models, ensemble, tmp_path):
+    pytest.importorskip('mmspine.dicom.sr')
+    import pydicom
+    m = phantom_infer_models
+    source = collect_inputs([m['dicom_dir']])[0].source
+    out = str(tmp_path / 'out')
+    infer_to_dir(ensemble, [source], out, sr=True, progress=False)
+    result = json.load(open(osp.join(out, 'findings.json')))['results'][0]
+    sr = pydicom.dcmread(osp.join(out, 'sr', f'{result["image_id"]}.dcm'))
+    assert sr.Modality == 'SR'
+    assert sr.StudyInstanceUID == result['study_instance_uid']
+    assert sr.SeriesInstanceUID != result['series_instance_uid']
