@@ -24,9 +24,10 @@ from scipy.special import expit
 from ..fusion import (WBF_IOU_THR, WBF_SKIP_BOX_THR, fuse_boxes_wbf, gate_mask,
                       load_rule)
 from ..metainfo import SPINEXR_CLASSES
+from .batch_inference import load_or_fail
 from .findings import boxes_to_original, make_result
 from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
-                     converted, load_input)
+                     collect_inputs, converted, load_input)
 from .launch import load_config
 
 #: Default classifier threshold c when classifiers are given without one.
@@ -262,7 +263,6 @@ class SpineInferencer:
 
         Inputs that cannot be read get a result with status 'failed'.
         """
-        from .batch_inference import collect_inputs, load_or_fail
         items = collect_inputs(inputs)
         results = []
         for start in range(0, len(items), self.batch_size):
