@@ -59,7 +59,8 @@ def collect_inputs(inputs: Sequence[Union[str, np.ndarray]]
 
     Folders contribute their DICOM (``.dicom``, ``.dcm``) and image
     (``.png``, ``.jpg``) files, sorted; files given by name are taken
-    whatever their ending. Arrays are taken as 8-bit images.
+    whatever their ending; paths become absolute. Arrays are taken as 8-bit
+    images.
 
     Raises:
         FileNotFoundError: naming an input path that does not exist.
@@ -70,7 +71,8 @@ def collect_inputs(inputs: Sequence[Union[str, np.ndarray]]
         if isinstance(item, np.ndarray):
             found.append(InferenceInput('', f'array_{i}', item))
             continue
-        path = str(item)
+        # absolute, as results and resuming name them
+        path = osp.abspath(str(item))
         if osp.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs.sort()
@@ -82,7 +84,7 @@ def collect_inputs(inputs: Sequence[Union[str, np.ndarray]]
         elif osp.isfile(path):
             found.append(InferenceInput(path, _stem(path)))
         else:
-            raise FileNotFoundError(f'input not found: {path}')
+            raise FileNotFoundError(f'input not found: {item}')
     return found
 
 
