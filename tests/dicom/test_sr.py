@@ -1,0 +1,297 @@
+import os
+import subprocess
+
+import highdicom as hd
+import numpy as np
+import pydicom
+import pytest
+from _tools import require_tool
+from pydicom.sr.codedict import codes
+
+from mmspine import __version__
+from mmspine.dicom import build_dataset, write_dicom
+from mmspine.dicom.sr import (LESION_CODES, PRIVATE_SCHEME, read_findings_sr,
+                              write_findings_sr)
+from mmspine.fileio import TMP_MARK
+from mmspine.metainfo import ALL_LESION_TYPES
+
+ROWS, COLUMNS = 80, 56
+
+
+def _source(tmp_path, name='src.dicom'):
+    rng = np.random.default_rng(0)
+    ds = build_dataset(rng.integers(0, 4096, (ROWS, COLUMNS), np.uint16))
+    path = str(tmp_path / name)
+    write_dicom(path, ds)
+    return path, ds
+
+
+def _result(ds, findings, p_abnormal=0.73, abnormal=True):
+    return dict(
+        source=ds.filename if hasattr(ds, 'filename') else '',
+        image_id='src',
+        status='ok',
+        reason='',
+        is_dicom=True,
+        study_instance_uid=ds.StudyInstanceUID,
+        series_instance_uid=ds.SeriesInstanceUID,
+        sop_instance_uid=ds.SOPInstanceUID,
+        sop_class_uid=ds.SOPClassUID,
+        rows=ROWS,
+        columns=COLUMNS,
+        pixel_spacing=[0.15, 0.15],
+        p_abnormal=p_abnormal,
+        abnormal=abnormal,
+        rule=dict(c=0.28, k=0.5) if p_abnormal is not None else None,
+        findings=findings,
+        model=dict(
+            detectors=['det_a', 'det_b'], classifiers=['densenet_tiny']))
+
+
+def _finding(lesion_type, score, bbox):
+    return dict(
+        label=0,
+        lesion_type=lesion_type,
+        score=score,
+        bbox=bbox,
+        bbox_mm=[v * 0.15 for v in bbox])
+
+
+FINDINGS = [
+    _finding('Osteophytes', 0.91, [1.25, 2.5, 20.1, 30.7]),
+    _finding('Surgical implant', 0.4, [10.0, 12.0, 40.0, 60.0]),
+    _finding('Other lesions', 0.55, [0.0, 33.3, 55.9, 80.0]),
+]
+# One finding of every lesion type, each with its own box.
+FINDINGS += [
+    _finding(t, 0.5 + 0.01 * i, [i, i / 3, i + 10.5, i + 20.25])
+    for i, t in enumerate(ALL_LESION_TYPES)
+    if t not in {f['lesion_type']
+                 for f in FINDINGS}
+]
+
+
+@pytest.fixture(scope='module')
+def written(tmp_path_factory):
+    """SRs of several results for one source; every test may add more."""
+    tmp = tmp_path_factory.mktemp('sr')
+    src_path, ds = _source(tmp)
+    srs = {}
+    cases = dict(
+        full=_result(ds, FINDINGS),
+        empty=_result(ds, [], p_abnormal=0.12, abnormal=False),
+        no_classifier=_result(ds, [], p_abnormal=None, abnormal=None),
+        # highdicom's parser is slow: a short report for it.
+        short=_result(ds, FINDINGS[:3]))
+    for name, result in cases.items():
+        out = str(tmp / 'out' / f'{name}.dcm')
+        # The source given as a path and as a dataset.
+        source = ds if name == 'empty' else src_path
+        write_findings_sr(source, result, out, model_name='det_a+det_b')
+        srs[name] = (out, result)
+    return dict(src_path=src_path, ds=ds, srs=srs, dir=str(tmp / 'out'))
+
+
+def test_uids_and_evidence(written):
+    ds = written['ds']
+    out, _ = written['srs']['full']
+    sr = pydicom.dcmread(out)
+    assert sr.SOPClassUID == hd.sr.sop.ComprehensiveSRStorage
+    assert sr.file_meta.MediaStorageSOPInstanceUID == sr.SOPInstanceUID
+    assert sr.StudyInstanceUID == ds.StudyInstanceUID
+    assert sr.PatientID == ds.PatientID
+    assert sr.SeriesInstanceUID != ds.SeriesInstanceUID
+    assert sr.SOPInstanceUID != ds.SOPInstanceUID
+    assert sr.Modality == 'SR' and sr.SeriesNumber == 9001
+    # The source is evidence the content references, hence "current
+    # requested procedure" evidence.
+    (study, ) = sr.CurrentRequestedProcedureEvidenceSequence
+    assert study.StudyInstanceUID == ds.StudyInstanceUID
+    (series, ) = study.ReferencedSeriesSequence
+    assert series.SeriesInstanceUID == ds.SeriesInstanceUID
+    (ref, ) = series.ReferencedSOPSequence
+    assert ref.ReferencedSOPInstanceUID == ds.SOPInstanceUID
+    assert ref.ReferencedSOPClassUID == ds.SOPClassUID
+    schemes = {
+        item.CodingSchemeDesignator: item
+        for item in sr.CodingSchemeIdentificationSequence
+    }
+    assert {PRIVATE_SCHEME, 'SCT', 'DCM', 'UCUM'} <= set(schemes)
+    assert schemes[PRIVATE_SCHEME].CodingSchemeName
+    # Each SR is a new instance of a new series.
+    uids = {
+        pydicom.dcmread(p).SOPInstanceUID
+        for p, _ in written['srs'].values()
+    }
+    assert len(uids) == len(written['srs'])
+
+
+def test_read_back_equals_result(written):
+    ds = written['ds']
+    out, result = written['srs']['full']
+    read = read_findings_sr(out)
+    assert read['study_instance_uid'] == ds.StudyInstanceUID
+    assert read['referenced_sop_instance_uids'] == [ds.SOPInstanceUID]
+    assert read['p_abnormal'] == pytest.approx(result['p_abnormal'])
+    assert read['abnormal'] is True and read['lesions_present'] is True
+    assert read['algorithm']['name'] == 'mmspine'
+    assert read['algorithm']['version'] == __version__
+    assert 'model=det_a+det_b' in read['algorithm']['parameters']
+    assert len(read['findings']) == len(result['findings'])
+    for got, want in zip(read['findings'], result['findings']):
+        assert got['lesion_type'] == want['lesion_type']
+        assert got['score'] == pytest.approx(want['score'])
+        # Graphic Data is float32.
+        np.testing.assert_array_equal(
+            np.float32(got['bbox']), np.float32(want['bbox']))
+        assert got['referenced_sop_instance_uid'] == ds.SOPInstanceUID
+    assert len({f['tracking_uid'] for f in read['findings']}) == len(FINDINGS)
+    codes_read = [(f['code']['scheme'], f['code']['value'])
+                  for f in read['findings'][:3]]
+    assert codes_read == [(PRIVATE_SCHEME, 'OSTEOPHYTES'), ('SCT', '40388003'),
+                          ('SCT', '52988006')]
+
+
+def test_highdicom_structure(written):
+    """The planar groups as highdicom reads them: closed polylines."""
+    out, result = written['srs']['short']
+    sr = hd.sr.srread(out)
+    report = hd.sr.MeasurementReport.from_sequence([sr], copy=False)
+    groups = report.get_planar_roi_measurement_groups()
+    assert len(groups) == len(result['findings'])
+    for group, finding in zip(groups, result['findings']):
+        assert group.reference_type == codes.DCM.ImageRegion
+        roi = group.roi
+        assert roi.graphic_type == hd.sr.GraphicTypeValues.POLYLINE
+        points = roi.value
+        assert points.shape == (5, 2)
+        np.testing.assert_array_equal(points[0], points[-1])
+        x1, y1, x2, y2 = np.float32(finding['bbox'])
+        np.testing.assert_array_equal(points, [[x1, y1], [x2, y1], [x2, y2],
+                                               [x1, y2], [x1, y1]])
+        assert group.finding_type == LESION_CODES[finding['lesion_type']]
+        (prob, ) = group.get_measurements(name=codes.DCM.Probability)
+        assert prob.unit == codes.UCUM.NoUnits
+        assert prob.value == pytest.approx(finding['score'])
+    image_groups = report.get_image_measurement_groups()
+    findings = {g.finding_type for g in image_groups}
+    assert findings == {codes.SCT.Lesion, codes.SCT.Abnormal}
+
+
+def test_all_lesion_types(written):
+    out, result = written['srs']['full']
+    read = read_findings_sr(out)
+    assert sorted(f['lesion_type'] for f in read['findings']) == \
+        sorted(ALL_LESION_TYPES)
+    sct = {
+        f['lesion_type']
+        for f in read['findings'] if f['code']['scheme'] == 'SCT'
+    }
+    assert sct == {
+        'Surgical implant', 'Foreign body', 'Fracture', 'Other lesions'
+    }
+
+
+@pytest.mark.parametrize('case,p,abnormal', [('empty', 0.12, False),
+                                             ('no_classifier', None, None)])
+def test_no_finding_says_so(written, case, p, abnormal):
+    out, _ = written['srs'][case]
+    read = read_findings_sr(out)
+    assert read['findings'] == []
+    assert read['lesions_present'] is False
+    assert read['abnormal'] is abnormal
+    assert read['p_abnormal'] == (pytest.approx(p) if p else None)
+    assert read['referenced_sop_instance_uids'] == \
+        [written['ds'].SOPInstanceUID]
+
+
+def test_written_atomically(written):
+    assert not [f for f in os.listdir(written['dir']) if TMP_MARK in f]
+
+
+def test_box_clipped_to_grid(tmp_path):
+    src, ds = _source(tmp_path)
+    result = _result(ds, [_finding('Fracture', 0.8, [-0.01, 3, 56.02, 80])])
+    out = str(tmp_path / 'sr.dcm')
+    write_findings_sr(src, result, out)
+    assert read_findings_sr(out)['findings'][0]['bbox'] == \
+        [0.0, 3.0, float(COLUMNS), float(ROWS)]
+
+
+def test_deidentified_source(tmp_path):
+    """A source without the type 2 patient/study attributes still works."""
+    src, ds = _source(tmp_path)
+    removed = ('PatientName', 'PatientID', 'PatientBirthDate', 'StudyDate',
+               'StudyTime', 'StudyID', 'AccessionNumber',
+               'ReferringPhysicianName')
+    for keyword in removed:
+        delattr(ds, keyword)
+    out = str(tmp_path / 'sr.dcm')
+    write_findings_sr(ds, _result(ds, FINDINGS[:1]), out)
+    sr = pydicom.dcmread(out)
+    for keyword in removed:
+        assert keyword in sr and not sr[keyword].value
+    assert read_findings_sr(out)['findings'][0]['bbox'] == pytest.approx(
+        FINDINGS[0]['bbox'])
+    assert 'PatientID' not in ds  # the caller's dataset is left alone
+
+
+@pytest.mark.parametrize('change,match', [
+    (dict(sop_instance_uid=None), 'no .sop_instance_uid'),
+    (dict(study_instance_uid=''), 'no .study_instance_uid'),
+    (dict(sop_instance_uid='1.2.3'), 'does not match the source'),
+    (dict(rows=ROWS + 1), 'rows=81'),
+    (dict(status='failed', reason='colour'), 'status .failed'),
+    (dict(findings=[_finding('Kyphosis', 0.5, [0, 0, 1, 1])]),
+     "finding 0: unknown lesion_type 'Kyphosis'"),
+    (dict(findings=[_finding('Fracture', 0.5, [5, 0, 1, 1])]),
+     'finding 0: bbox .* is not xyxy'),
+    (dict(findings=[_finding('Fracture', 0.5, [0, 1])]),
+     'finding 0: bbox must be 4 numbers'),
+    (dict(findings=[_finding('Fracture', 1.5, [0, 0, 1, 1])]),
+     r'score must lie in \[0, 1\]'),
+    (dict(p_abnormal=float('nan')), r'p_abnormal must lie in \[0, 1\]'),
+])
+def test_bad_result(tmp_path, change, match):
+    src, ds = _source(tmp_path)
+    result = dict(_result(ds, FINDINGS), **change)
+    out = tmp_path / 'sr.dcm'
+    with pytest.raises(ValueError, match=match) as info:
+        write_findings_sr(src, result, str(out))
+    assert 'src.dicom' in str(info.value)
+    assert not out.exists()
+
+
+def test_source_not_dicom(tmp_path):
+    bad = tmp_path / 'scan.png'
+    bad.write_bytes(b'\x89PNG\r\n\x1a\nnot a dicom')
+    src, ds = _source(tmp_path)
+    with pytest.raises(ValueError, match='scan.png: source is not a DICOM'):
+        write_findings_sr(
+            str(bad), _result(ds, FINDINGS), str(tmp_path / 'sr.dcm'))
+    with pytest.raises(ValueError, match='not a DICOM SR'):
+        read_findings_sr(src)
+
+
+def test_dsrdump_parses_every_sr(written):
+    """dcmtk, a third-party parser, reads each SR without complaint."""
+    dsrdump = require_tool('dsrdump')
+    paths = sorted(p for p, _ in written['srs'].values())
+    assert len(paths) == 4
+    for path in paths:
+        # -v: report processing details; +Pc/+Pt: print all codes and
+        # template ids, so invalid ones would show.
+        proc = subprocess.run([dsrdump, '-v', '+Pc', '+Pt', path],
+                              capture_output=True,
+                              text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        bad = [
+            line for line in (proc.stdout + proc.stderr).splitlines()
+            if line.startswith(('E:', 'W:', 'F:')) or 'Error' in line
+            or 'Warning' in line or 'invalid' in line.lower()
+        ]
+        assert not bad, f'{path}: {bad}'
+        assert 'TID 1500' in proc.stdout
+        n = len(written['srs'][os.path.basename(path)[:-4]][1]['findings'])
+        assert proc.stdout.count('POLYLINE') == n
