@@ -115,11 +115,7 @@ def _write_outputs(inferencer, result: dict, image: LoadedImage,
     if sr and result['is_dicom']:
         from ..dicom.sr import write_findings_sr
         os.makedirs(osp.dirname(paths['sr']), exist_ok=True)
-        write_findings_sr(
-            image.dataset,
-            result,
-            paths['sr'],
-            model_name=', '.join(result['model']['detectors']))
+        write_findings_sr(image.dataset, result, paths['sr'])
     # last: its presence marks the input as complete
     write_json(dict(settings=settings, result=result), paths['result'])
 

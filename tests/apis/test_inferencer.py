@@ -215,14 +215,28 @@ def test_arrays_and_pngs(phantom_infer_models, ensemble, tmp_path):
 
 
 def test_sr_per_dicom(phantom_infer_models, ensemble, tmp_path):
-    pytest.importorskip('mmspine.dicom.sr')
-    import pydicom
+    """One SR per DICOM, in the source's study, equal to findings.json."""
+    from mmspine.dicom.sr import read_findings_sr
     m = phantom_infer_models
     source = collect_inputs([m['dicom_dir']])[0].source
     out = str(tmp_path / 'out')
-    infer_to_dir(ensemble, [source], out, sr=True, progress=False)
+    # the five best findings: an SR of hundreds takes seconds to build
+    scores = [f['score'] for f in ensemble([source])[0]['findings']]
+    ensemble.score_thr = sorted(scores)[-5]
+    try:
+        infer_to_dir(ensemble, [source], out, sr=True, progress=False)
+    finally:
+        ensemble.score_thr = 0.
     result = json.load(open(osp.join(out, 'findings.json')))['results'][0]
-    sr = pydicom.dcmread(osp.join(out, 'sr', f'{result["image_id"]}.dcm'))
-    assert sr.Modality == 'SR'
-    assert sr.StudyInstanceUID == result['study_instance_uid']
-    assert sr.SeriesInstanceUID != result['series_instance_uid']
+    sr = read_findings_sr(osp.join(out, 'sr', f'{result["image_id"]}.dcm'))
+    assert sr['study_instance_uid'] == result['study_instance_uid']
+    assert sr['series_instance_uid'] != result['series_instance_uid']
+    assert sr['referenced_sop_instance_uids'] == [result['sop_instance_uid']]
+    assert sr['abnormal'] is result['abnormal']
+    assert abs(sr['p_abnormal'] - result['p_abnormal']) < 1e-6
+    assert len(sr['findings']) == len(result['findings']) >= 5
+    for a, b in zip(
+            sorted(sr['findings'], key=lambda f: -f['score']),
+            result['findings']):
+        assert a['lesion_type'] == b['lesion_type']
+        np.testing.assert_allclose(a['bbox'], b['bbox'], atol=1e-3)

@@ -70,9 +70,11 @@ def test_infer_mixed_folder(phantom_infer_models, tmp_path, capsys):
     bad = _bad_inputs(str(inputs), dicoms[0])
     config, checkpoint = m['det'][0]
     out = str(tmp_path / 'out')
+    # few findings: SRs of hundreds are slow to build, and test_inferencer
+    # checks their content
     argv = [
         str(inputs), '--det', config, checkpoint, '--out-dir', out,
-        '--overlays', '--batch-size', '2'
+        '--overlays', '--sr', '--batch-size', '2', '--score-thr', '0.5'
     ]
     tool = _load_tool()
     threads = torch.get_num_threads()
@@ -104,6 +106,7 @@ def test_infer_mixed_folder(phantom_infer_models, tmp_path, capsys):
     for image_id in good_ids:
         assert report[image_id]['status'] == 'skipped'
         assert osp.isfile(osp.join(out, 'overlays', f'{image_id}.png'))
+        assert osp.isfile(osp.join(out, 'sr', f'{image_id}.dcm'))
         assert osp.isfile(osp.join(out, 'results', f'{image_id}.json'))
     with open(osp.join(out, 'findings.csv')) as f:
         assert {r['image_id'] for r in csv.DictReader(f)} == set(good_ids)
