@@ -195,6 +195,10 @@ def main() -> None:
         '--compile', action='store_true', help='also try torch.compile')
     parser.add_argument('--out', help='write the rows as JSON here')
     parser.add_argument(
+        '--best-only',
+        action='store_true',
+        help='only channels-last with the first of --threads')
+    parser.add_argument(
         '--feature-check',
         action='store_true',
         help='only compare FPN features and scores across the levers')
@@ -215,15 +219,27 @@ def main() -> None:
         write_radiographs(warmup, 1)
         print(f'{args.num_images} DICOMs of 2500 x 1600, device '
               f'{args.device}, {torch.get_num_threads()} threads, SR {sr}')
-        rows.append(run('no_grad', args, images, warmup, sr, no_grad=True))
-        rows.append(run('inference_mode', args, images, warmup, sr))
-        rows.append(
-            run('inference_mode+channels_last',
-                args,
-                images,
-                warmup,
-                sr,
-                channels_last=True))
+        if args.best_only:
+            rows.append(
+                run(f'channels_last threads={args.threads[0]}',
+                    args,
+                    images,
+                    warmup,
+                    sr,
+                    channels_last=True,
+                    threads=args.threads[0]))
+            args.threads = []
+        else:
+            rows.append(run('no_grad', args, images, warmup, sr, no_grad=True))
+        if not args.best_only:
+            rows.append(run('inference_mode', args, images, warmup, sr))
+            rows.append(
+                run('inference_mode+channels_last',
+                    args,
+                    images,
+                    warmup,
+                    sr,
+                    channels_last=True))
         default_threads = torch.get_num_threads()
         for threads in args.threads:
             rows.append(
