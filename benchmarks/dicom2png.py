@@ -5,7 +5,12 @@ with the DICOM writer, then converts them with each pixel mode, once with
 one worker (images/s per worker) and once with ``--workers`` workers
 (images/s in total). Each run is a fresh process, so peak resident memory
 is that run's own. A per-stage timing of one image (decode, pixel mode,
-PNG encode) shows where the time goes. Example:
+PNG encode) shows where the time goes. First, in this process, the CPU
+time per image (``time.process_time``) of ``convert_file`` against a plain
+implementation of the reference formula (pydicom, the published numpy
+expressions on the whole image, ``cv2.imwrite``), interleaved file by file
+so that both see the same machine load, with every pair of PNGs decoded
+and compared pixel for pixel. Example:
 
     python benchmarks/dicom2png.py --num-images 12 --workers 2
 """
@@ -21,9 +26,12 @@ from typing import Dict, List
 
 import cv2
 import numpy as np
+import pydicom
+from pydicom.pixels import apply_voi_lut
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
-from mmspine.dicom.convert import convert_folder, read_pixels
+from mmspine.dicom.convert import convert_file, convert_folder, read_pixels
+from mmspine.dicom.png import encode_png_gray8
 from mmspine.dicom.voi import PIXEL_MODES, to_uint8
 from mmspine.dicom.writer import build_dataset, write_dicom
 
@@ -96,20 +104,89 @@ def run_config(in_dir: str, out_dir: str, mode: str, workers: int) -> Dict:
     return result
 
 
+def reference_convert(src: str, out: str) -> None:
+    """The reference formula written out plainly, fallback included."""
+    ds = pydicom.dcmread(src)
+    try:
+        data = apply_voi_lut(ds.pixel_array, ds)
+        if ds.PhotometricInterpretation == 'MONOCHROME1':
+            data = np.amax(data) - data
+        data = data - np.min(data)
+        data = data / np.max(data)
+        img = (data * 255).astype(np.uint8)
+    except Exception:
+        ds = pydicom.dcmread(src)
+        if ds.BitsStored in (10, 12):
+            ds.BitsStored = 16
+        img = ds.pixel_array
+        img = cv2.convertScaleAbs(img, alpha=(255.0 / img.max()))
+        if ds.PhotometricInterpretation == 'MONOCHROME1':
+            img = cv2.bitwise_not(img)
+        img = cv2.equalizeHist(img)
+    cv2.imwrite(out, img)
+
+
+def against_reference(in_dir: str,
+                      work: str,
+                      repeat: int = 2) -> Dict[str, float]:
+    """CPU ms per image, best of ``repeat``, of the reference and of ours.
+
+    Raises:
+        AssertionError: If any pair of PNGs differs in a pixel.
+    """
+    # One OpenCV thread, as in the converter's worker processes.
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    ref_dir, our_dir = osp.join(work, 'ref_png'), osp.join(work, 'our_png')
+    for d in (ref_dir, our_dir):
+        os.makedirs(d, exist_ok=True)
+    ref, ours = [], []
+    for name in sorted(os.listdir(in_dir)):
+        src = osp.join(in_dir, name)
+        ref_png = osp.join(ref_dir, osp.splitext(name)[0] + '.png')
+        times = dict(ref=[], ours=[])
+        for _ in range(repeat):
+            t0 = time.process_time()
+            reference_convert(src, ref_png)
+            t1 = time.process_time()
+            row = convert_file(src, our_dir)
+            t2 = time.process_time()
+            times['ref'].append(t1 - t0)
+            times['ours'].append(t2 - t1)
+        assert row['status'] == 'converted', row
+        a = cv2.imread(ref_png, cv2.IMREAD_UNCHANGED)
+        b = cv2.imread(row['output'], cv2.IMREAD_UNCHANGED)
+        assert a.shape == b.shape and np.array_equal(a, b), src
+        ref.append(min(times['ref']))
+        ours.append(min(times['ours']))
+    shutil.rmtree(ref_dir)
+    shutil.rmtree(our_dir)
+    cv2.setNumThreads(threads)
+    return dict(
+        ref_ms=1000 * float(np.median(ref)),
+        ours_ms=1000 * float(np.median(ours)),
+        ref_total=sum(ref),
+        ours_total=sum(ours))
+
+
 def stage_times(path: str, mode: str, repeat: int = 3) -> Dict[str, float]:
     """Median milliseconds of decode, pixel mode and PNG encode."""
-    times: Dict[str, List[float]] = dict(decode=[], pixels=[], encode=[])
+    times: Dict[str, List[float]] = dict(
+        decode=[], pixels=[], encode=[], cv2_encode=[])
     for _ in range(repeat):
         t0 = time.perf_counter()
         ds, arr = read_pixels(path)
         t1 = time.perf_counter()
         img = to_uint8(ds, mode, arr).image
         t2 = time.perf_counter()
-        cv2.imencode('.png', img)
+        encode_png_gray8(img)
         t3 = time.perf_counter()
+        cv2.imencode('.png', img)
+        t4 = time.perf_counter()
         times['decode'].append(t1 - t0)
         times['pixels'].append(t2 - t1)
         times['encode'].append(t3 - t2)
+        times['cv2_encode'].append(t4 - t3)
     return {k: 1000 * float(np.median(v)) for k, v in times.items()}
 
 
@@ -131,6 +208,11 @@ def parse_args() -> argparse.Namespace:
         help='transfer syntax UID of the inputs (e.g. 1.2.840.10008.1.2.5 '
         'for RLE)')
     parser.add_argument(
+        '--repeat',
+        type=int,
+        default=3,
+        help='conversions of each file against the reference (best kept)')
+    parser.add_argument(
         '--modes', nargs='+', default=sorted(PIXEL_MODES), help='modes')
     parser.add_argument(
         '--work-dir', help='keep inputs here (default: a temporary folder)')
@@ -150,9 +232,22 @@ def main() -> None:
               f'{args.bits} bits stored, {UID(args.syntax).name}, built in '
               f'{time.perf_counter() - t0:.1f} s; {os.cpu_count()} CPUs')
         first = osp.join(in_dir, 'img0001.dicom')
+        load = os.getloadavg()[0]
+        res = against_reference(in_dir, work, args.repeat)
+        print(
+            f'CPU per image, reference mode, 1 process (load average '
+            f'{load:.1f} before, {os.getloadavg()[0]:.1f} after): '
+            f'reference formula {res["ref_ms"]:.1f} ms, ours '
+            f'{res["ours_ms"]:.1f} ms, {res["ref_ms"] / res["ours_ms"]:.2f}x '
+            f'(totals {res["ref_total"]:.2f} s / {res["ours_total"]:.2f} s, '
+            f'{res["ref_total"] / res["ours_total"]:.2f}x); all '
+            f'{args.num_images} PNG pairs equal pixel for pixel')
+        stages = stage_times(first, 'reference')
+        print('stages ms, reference mode: ' +
+              ', '.join(f'{k} {v:.1f}' for k, v in stages.items()))
         header = (f'{"mode":<11}{"workers":>8}{"img/s":>9}'
                   f'{"img/s/worker":>14}{"peak MiB/worker":>17}'
-                  f'   stages ms (decode / pixels / encode)')
+                  '   stages ms (decode / pixels / encode)')
         print(header)
         for mode in args.modes:
             stages = stage_times(first, mode)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_train.sh CONFIG GPUS [train.py args...]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR (and PORT) on every node.
+# torchrun of the interpreter in $PYTHON (default python3). Without CUDA the
+# processes talk over gloo (mmspine.apis.build_runner).
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
@@ -9,7 +11,7 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-torchrun \
+"${PYTHON:-python3}" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \

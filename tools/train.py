@@ -4,7 +4,8 @@ import os
 
 from mmengine.config import DictAction
 
-from mmspine.apis import build_runner, load_config, setup_train
+from mmspine.apis import (AMP_DTYPES, SPEED_LEVERS, build_runner, load_config,
+                          setup_speed, setup_train)
 from mmspine.utils import register_all_modules
 
 
@@ -14,6 +15,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where to save logs and models')
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--amp-dtype',
+        choices=AMP_DTYPES,
+        default='auto',
+        help='with --amp: bf16 (no loss scaling), fp16 (dynamic loss scale) '
+        'or auto: bf16 where the device supports it')
+    parser.add_argument(
+        '--speed',
+        nargs='+',
+        choices=SPEED_LEVERS,
+        default=[],
+        help='training speed levers to switch on')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
@@ -25,6 +38,10 @@ def parse_args() -> argparse.Namespace:
         const='auto',
         help='resume from this checkpoint, or with no value from the newest '
         'one in the work dir')
+    parser.add_argument(
+        '--tensorboard',
+        action='store_true',
+        help='also write TensorBoard event files (losses, LR, metrics)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -46,7 +63,10 @@ def main() -> None:
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
                       args.launcher)
-    cfg = setup_train(cfg, args.amp, args.auto_scale_lr, args.resume)
+    cfg = setup_train(cfg, args.amp, args.auto_scale_lr, args.resume,
+                      amp_dtype=args.amp_dtype,
+                      tensorboard=args.tensorboard)
+    cfg = setup_speed(cfg, args.speed)
     build_runner(cfg).train()
 
 

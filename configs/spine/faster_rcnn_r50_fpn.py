@@ -7,5 +7,9 @@ _base_ = [
 ]
 
 num_classes = 7
-model = dict(roi_head=dict(bbox_head=dict(num_classes=num_classes)))
+# AmpSafeRoIExtractor: --amp in bfloat16 (mmcv has no bfloat16 RoIAlign)
+model = dict(
+    roi_head=dict(
+        bbox_roi_extractor=dict(type='AmpSafeRoIExtractor'),
+        bbox_head=dict(num_classes=num_classes)))
 load_from = 'https://download.openmmlab.com/mmdetection/v2.0/faster_rcnn/faster_rcnn_r50_fpn_1x_coco/faster_rcnn_r50_fpn_1x_coco_20200130-047c8118.pth'  # noqa: E501

@@ -1,4 +1,6 @@
 """Annotation conversion for VinDr-SpineXR; free of torch and mmdet."""
+from .dataset_stats import (SplitStats, class_order, dataset_stats,
+                            format_dataset_stats)
 from .spinexr_to_coco import (CATEGORY_IDS, MIN_BOX_SIZE, AnnotationCSVError,
                               ConversionSummary, ImageSize, RowProblem,
                               convert_spinexr_to_coco, load_size_csv,
@@ -11,4 +13,7 @@ __all__ = [
     'ImageSize', 'RowProblem', 'convert_spinexr_to_coco', 'load_size_csv',
     'original_to_png_boxes', 'png_to_original_boxes', 'read_png_size',
     'resolve_image_sizes', 'spinexr_to_coco'
+]
+__all__ += [
+    'SplitStats', 'class_order', 'dataset_stats', 'format_dataset_stats'
 ]

@@ -9,8 +9,10 @@ Conventions:
   order, with COCO ids 1..7 (0 is left free, as in COCO). mmdet's
   ``CocoDataset`` maps categories by name, so only the order matters there.
 * Images are the distinct ``image_id`` of the CSV, sorted, with ids 1..N.
-  ``file_name`` is ``<image_id>.png``; ``width``/``height`` are those of the
-  PNG, ``original_width``/``original_height`` those of the DICOM; extra
+  ``file_name`` is ``<image_id>.png`` (or another suffix, e.g. ``.dicom``
+  to train from the DICOMs); ``width``/``height`` are those of the PNG (the
+  DICOM's, or those ``max_size`` gives, when reading the DICOMs),
+  ``original_width``/``original_height`` those of the DICOM; extra
   fields ``study_id``, ``series_id`` and ``abnormal`` (any lesion row, even
   of a dropped type, so normal vs abnormal stays true for classifiers).
 * Annotations carry ``rad_id`` and the CSV ``lesion_type`` (which differs
@@ -34,7 +36,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..dicom.convert import FAILED as _FAILED
-from ..dicom.convert import REPORT_COLUMNS
+from ..dicom.convert import REPORT_COLUMNS, max_size_shape
 from ..fileio import atomic_write, read_png_size
 from ..metainfo import (ALL_LESION_TYPES, NO_FINDING, RARE_LESION_TYPES,
                         SPINEXR_CLASSES)
@@ -183,7 +185,8 @@ def _read_size_table(
     with open(path, newline='') as f:
         reader = csv.DictReader(f)
         columns = set(reader.fieldnames or [])
-        is_report = set(REPORT_COLUMNS) <= columns
+        # Reports of older versions lack some of today's columns.
+        is_report = {'status', 'output', 'out_rows', 'out_columns'} <= columns
         if not is_report and not {'rows', 'columns'} <= columns:
             raise ValueError(
                 f'{path}:1: need columns image_id, rows, columns (metadata) '
@@ -223,18 +226,21 @@ def _parse_size(row: dict, keys: Tuple[str, str]) -> Optional[Size]:
     return size if min(size) > 0 else None
 
 
-def resolve_image_sizes(
-    image_ids: Sequence[str],
-    meta_csv: Optional[str] = None,
-    image_dir: Optional[str] = None
-) -> Tuple[Dict[str, ImageSize], Dict[str, str]]:
+def resolve_image_sizes(image_ids: Sequence[str],
+                        meta_csv: Optional[str] = None,
+                        image_dir: Optional[str] = None,
+                        max_size: Optional[int] = None
+                        ) -> Tuple[Dict[str, ImageSize], Dict[str, str]]:
     """Find the PNG and original size of each image.
 
     The PNG size comes from the PNG header in ``image_dir`` if given, else
     from the ``out_columns``/``out_rows`` of a dicom2png report, else it is
     taken to be the original size (PNGs at full resolution). The original
     size comes from ``meta_csv`` if given, else it is taken to be the PNG
-    size: without ``meta_csv``, downscaled PNGs cannot be detected.
+    size: without ``meta_csv``, downscaled PNGs cannot be detected. With
+    ``max_size`` and neither PNGs nor a report, the image size is the
+    original one downscaled as ``dicom2png --max-size`` would (for
+    training straight from the DICOMs).
 
     Returns:
         tuple: ``(sizes, reasons)``: ``image_id`` -> :class:`ImageSize` for
@@ -264,6 +270,9 @@ def resolve_image_sizes(
             except ValueError as e:
                 reasons[image_id] = str(e)
                 continue
+        if png is None and orig is not None and max_size:
+            rows, columns, _ = max_size_shape(orig[1], orig[0], max_size)
+            png = (columns, rows)
         png = png or orig
         orig = orig or png
         sizes[image_id] = ImageSize(png[0], png[1], orig[0], orig[1])
@@ -412,7 +421,10 @@ def spinexr_to_coco(ann_csv: str,
                     fold_rare: bool = False,
                     skip_invalid: bool = False,
                     min_box_size: float = MIN_BOX_SIZE,
-                    max_errors: int = 20) -> Tuple[dict, ConversionSummary]:
+                    max_errors: int = 20,
+                    img_suffix: str = '.png',
+                    max_size: Optional[int] = None
+                    ) -> Tuple[dict, ConversionSummary]:
     """Build the COCO dict of one split from its annotation CSV.
 
     Args:
@@ -430,6 +442,12 @@ def spinexr_to_coco(ann_csv: str,
         min_box_size: boxes narrower or lower than this, in PNG pixels
             after clipping, are dropped and listed in the summary.
         max_errors: how many problems the error message shows.
+        img_suffix: ``file_name`` is ``<image_id><img_suffix>``; '.dicom'
+            (with ``meta_csv`` from ``parse_dicom_meta.py``) points the
+            data set at the DICOMs, for ``LoadSpineDICOM``.
+        max_size: the ``max_size`` of ``LoadSpineDICOM`` (or of
+            ``dicom2png`` when only the metadata CSV is given): image sizes
+            and boxes are those of the downscaled image.
 
     Returns:
         tuple: ``(coco, summary)``: the COCO dict and a
@@ -441,7 +459,8 @@ def spinexr_to_coco(ann_csv: str,
     """
     rows, problems = _read_rows(ann_csv)
     image_ids = sorted({row.image_id for row in rows})
-    sizes, reasons = resolve_image_sizes(image_ids, meta_csv, image_dir)
+    sizes, reasons = resolve_image_sizes(image_ids, meta_csv, image_dir,
+                                         max_size)
 
     first_row = {}
     valid = []
@@ -474,7 +493,7 @@ def spinexr_to_coco(ann_csv: str,
         images.append(
             dict(
                 id=len(images) + 1,
-                file_name=f'{image_id}.png',
+                file_name=image_id + img_suffix,
                 width=size.width,
                 height=size.height,
                 original_width=size.original_width,
@@ -551,7 +570,10 @@ def convert_spinexr_to_coco(ann_csv: str,
                             fold_rare: bool = False,
                             skip_invalid: bool = False,
                             min_box_size: float = MIN_BOX_SIZE,
-                            max_errors: int = 20) -> ConversionSummary:
+                            max_errors: int = 20,
+                            img_suffix: str = '.png',
+                            max_size: Optional[int] = None
+                            ) -> ConversionSummary:
     """Convert one split and write its COCO JSON to ``out_json``.
 
     Takes the arguments of :func:`spinexr_to_coco`. The file is written
@@ -567,7 +589,9 @@ def convert_spinexr_to_coco(ann_csv: str,
         fold_rare=fold_rare,
         skip_invalid=skip_invalid,
         min_box_size=min_box_size,
-        max_errors=max_errors)
+        max_errors=max_errors,
+        img_suffix=img_suffix,
+        max_size=max_size)
     out_dir = osp.dirname(osp.abspath(out_json))
     os.makedirs(out_dir, exist_ok=True)
     with atomic_write(out_json, 'w') as f:

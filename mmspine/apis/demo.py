@@ -7,7 +7,7 @@ from mmengine.config import Config
 from ..phantom import prepare_phantom_dataset
 from .batch_inference import infer_to_dir
 from .inferencer import SpineInferencer
-from .launch import build_runner, load_config, setup_test
+from .launch import add_dump_results, build_runner, load_config, setup_test
 
 DEMO_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
@@ -44,16 +44,16 @@ def run_demo(work_dir: str,
              seed: int = 0,
              workers: int = 2,
              cfg_options: Optional[dict] = None,
+             report: bool = True,
              infer: bool = True) -> Dict[str, float]:
-    """Phantom -> PNG -> COCO -> train -> test -> overlays -> inference.
+    """Phantom -> PNG -> COCO -> train -> test -> report -> inference.
 
     Args:
         work_dir (str): Gets ``data/`` (the phantom, reused when complete),
             ``train/`` (logs, checkpoints), ``test/`` (metrics, and
             predictions drawn beside ground truth under ``test/overlays``)
             and ``infer/`` (what ``tools/infer.py`` writes for the test
-            DICOMs: findings, overlays and, when ``mmspine.dicom.sr`` is
-            there, DICOM SRs).
+            DICOMs: findings, overlays and DICOM SRs).
         config (str): Detector config.
         num_train (int): Phantom training images (half are 'No finding').
         num_test (int): Phantom test images.
@@ -62,6 +62,8 @@ def run_demo(work_dir: str,
         seed (int): Phantom and training seed.
         workers (int): Processes for data preparation and loading.
         cfg_options (dict, optional): Config overrides for both runs.
+        report (bool): Dump the test predictions to ``test/preds.pkl`` and
+            write the HTML evaluation report ``report.html`` from them.
         infer (bool): End as a user would: the trained detector on the
             test DICOMs through ``SpineInferencer``; prints where the
             outputs are.
@@ -88,7 +90,13 @@ def run_demo(work_dir: str,
     checkpoint = osp.join(train_cfg.work_dir,
                           f'iter_{train_cfg.train_cfg.max_iters}.pth')
     test_cfg = setup_test(configured('test'), checkpoint, show_dir='overlays')
-    metrics = build_runner(test_cfg).test()
+    runner = build_runner(test_cfg)
+    preds = osp.join(work_dir, 'test', 'preds.pkl')
+    if report:
+        add_dump_results(runner, preds)
+    metrics = runner.test()
+    if report:
+        write_demo_report(work_dir, preds, config, checkpoint)
     if infer:
         # the config the Runner dumped holds cfg_options; the DICOMs are
         # converted as the PNGs were, at max_size
@@ -99,22 +107,31 @@ def run_demo(work_dir: str,
     return metrics
 
 
+def write_demo_report(work_dir: str, preds: str, config: str,
+                      checkpoint: str) -> str:
+    """Write ``work_dir/report.html`` from the demo's test predictions."""
+    from ..visualization import write_report
+    path = osp.join(work_dir, 'report.html')
+    write_report(
+        path,
+        preds,
+        osp.join(work_dir, 'data', 'annotations', 'test.json'),
+        config=config,
+        checkpoint=checkpoint,
+        title='mmspine demo: phantom test set')
+    return path
+
+
 def infer_demo(config: str, checkpoint: str, dicom_dir: str, out_dir: str,
                max_size: int) -> None:
     """``tools/infer.py`` on the phantom's test DICOMs; print the outputs."""
-    try:
-        import mmspine.dicom.sr  # noqa: F401
-        sr = True
-    except ImportError:
-        sr = False
     print(f'\ninference, as: python tools/infer.py {dicom_dir} --det '
           f'{config} {checkpoint} --cfg-options preprocess.max_size='
-          f'{max_size} --overlays{" --sr" if sr else ""} --out-dir {out_dir}')
+          f'{max_size} --overlays --sr --out-dir {out_dir}')
     inferencer = SpineInferencer([(config, checkpoint, {
         'preprocess.max_size': max_size
     })])
-    summary = infer_to_dir(inferencer, [dicom_dir], out_dir, sr=sr)
+    summary = infer_to_dir(inferencer, [dicom_dir], out_dir, sr=True)
     print(summary)
-    print(f'overlays: {osp.join(out_dir, "overlays")}')
-    if sr:
-        print(f'DICOM SRs: {osp.join(out_dir, "sr")}')
+    print(f'overlays:  {osp.join(out_dir, "overlays")}')
+    print(f'DICOM SRs: {osp.join(out_dir, "sr")}')

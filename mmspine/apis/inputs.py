@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 
 from ..dicom.batch import DICOM_EXTENSIONS
-from ..dicom.convert import (InputError, decode_pixels, read_dataset,
+from ..dicom.convert import (InputError, dataset_to_uint8, read_dataset,
                              resize_to_max)
-from ..dicom.voi import ConstantImageError, PixelError, to_uint8
+from ..dicom.voi import PixelError
 
 #: File endings taken as 8-bit images.
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg')
@@ -129,28 +129,17 @@ def dicom_header(ds) -> dict:
 
 
 def full_size_uint8(ds, mode: str = 'reference') -> np.ndarray:
-    """8-bit pixels of a dataset of ``read_dataset``, as dicom2png makes,
-    before its ``max_size`` downscale (each model applies its own).
+    """8-bit pixels of a dataset of ``read_dataset``, as dicom2png makes
+    them (:func:`~mmspine.dicom.convert.dataset_to_uint8`, the one pixel
+    path), before the ``max_size`` downscale that each model applies.
 
     Raises:
         InputError: with the reason, when no pixels can be made.
     """
-    decode_error = ''
     try:
-        arr = decode_pixels(ds)
-    except InputError as exc:
-        if mode != 'reference':
-            raise
-        # the reference falls back on any error, decoding included
-        arr, decode_error = None, str(exc)
-    try:
-        return to_uint8(ds, mode, arr).image
-    except ConstantImageError:
-        # dicom2png keeps such a file as a black image; so do we
-        return np.zeros((int(ds.Rows), int(ds.Columns)), np.uint8)
+        return dataset_to_uint8(ds, mode).image
     except PixelError as exc:
-        raise InputError(f'{decode_error} (fallback failed too)'
-                         if decode_error else str(exc)) from None
+        raise InputError(str(exc)) from None
 
 
 def load_input(item: InferenceInput,

@@ -4,8 +4,9 @@ The tools parse arguments; everything they do with them lives here, so that
 tests and notebooks can drive training and testing the same way.
 """
 import os.path as osp
-from typing import Optional
+from typing import Optional, Sequence
 
+import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -32,23 +33,67 @@ def load_config(config: str,
     return cfg
 
 
+AMP_DTYPES = ('auto', 'bf16', 'fp16')
+SPEED_LEVERS = ('cudnn_benchmark', 'channels_last', 'fused_optimizer',
+                'pin_memory', 'compile_backbone')
+
+
+def resolve_amp_dtype(amp_dtype: str = 'auto') -> str:
+    """Map ``--amp-dtype`` to a torch dtype name.
+
+    'auto' is bfloat16 where the device supports it (CUDA from Ampere on,
+    and the CPU), else float16.
+    """
+    if amp_dtype not in AMP_DTYPES:
+        raise ValueError(
+            f'amp_dtype must be one of {AMP_DTYPES}, got {amp_dtype!r}')
+    if amp_dtype == 'auto':
+        # emulated bfloat16 (e.g. V100, T4) is slower than float16
+        bf16 = (not torch.cuda.is_available()
+                or torch.cuda.is_bf16_supported(including_emulation=False))
+        return 'bfloat16' if bf16 else 'float16'
+    return dict(bf16='bfloat16', fp16='float16')[amp_dtype]
+
+
 def setup_train(cfg: Config,
                 amp: bool = False,
                 auto_scale_lr: bool = False,
-                resume: Optional[str] = None) -> Config:
+                resume: Optional[str] = None,
+                amp_dtype: str = 'auto',
+                tensorboard: bool = False) -> Config:
     """Apply the training switches of ``tools/train.py`` to ``cfg``.
 
     Args:
-        amp (bool): Mixed precision through ``AmpOptimWrapper`` with a
-            dynamic loss scale.
+        amp (bool): Mixed precision through ``MixedPrecisionOptimWrapper``:
+            bfloat16 without loss scaling, or float16 with a dynamic loss
+            scale unless the config sets ``optim_wrapper.loss_scale``.
         auto_scale_lr (bool): Scale the LR linearly with the total batch
             against ``auto_scale_lr.base_batch_size``.
         resume (str, optional): 'auto' resumes from the newest checkpoint in
             ``work_dir``; a path resumes from that checkpoint.
+        amp_dtype (str): 'auto', 'bf16' or 'fp16' (see
+            :func:`resolve_amp_dtype`); only used with ``amp``.
+        tensorboard (bool): Also log losses, LR and validation metrics as
+            TensorBoard event files (mmengine's ``TensorboardVisBackend``,
+            under ``work_dir/<timestamp>/vis_data``).
     """
     if amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
+        dtype = resolve_amp_dtype(amp_dtype)
+        wrapper = cfg.optim_wrapper
+        if wrapper.get('type',
+                       'OptimWrapper') not in ('OptimWrapper',
+                                               'AmpOptimWrapper',
+                                               'MixedPrecisionOptimWrapper'):
+            raise ValueError('--amp replaces optim_wrapper.type, but the '
+                             f'config sets {wrapper.type!r}')
+        wrapper.type = 'MixedPrecisionOptimWrapper'
+        wrapper.dtype = dtype
+        # bfloat16 has float32's range: scaling would only add work (a
+        # config's AmpOptimWrapper loss_scale is for float16)
+        if dtype == 'bfloat16':
+            wrapper.loss_scale = None
+        else:
+            wrapper.setdefault('loss_scale', 'dynamic')
     if auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
             raise KeyError('--auto-scale-lr needs auto_scale_lr.'
@@ -60,6 +105,58 @@ def setup_train(cfg: Config,
     elif resume is not None:
         cfg.resume = True
         cfg.load_from = resume
+    if tensorboard:
+        add_tensorboard(cfg)
+    return cfg
+
+
+def add_tensorboard(cfg: Config) -> Config:
+    """Add mmengine's ``TensorboardVisBackend`` to the visualizer, once."""
+    visualizer = cfg.get('visualizer')
+    if visualizer is None:
+        raise KeyError('TensorBoard logging needs a "visualizer" in the '
+                       'config (mmdet\'s default_runtime has one)')
+    backends = list(visualizer.get('vis_backends') or [])
+    if not any(b.get('type') == 'TensorboardVisBackend' for b in backends):
+        backends.append(dict(type='TensorboardVisBackend'))
+    visualizer.vis_backends = backends
+    return cfg
+
+
+def setup_speed(cfg: Config, levers: Sequence[str] = ()) -> Config:
+    """Switch on training speed levers, each on its own.
+
+    Args:
+        levers (Sequence[str]): Any of :data:`SPEED_LEVERS`:
+            'cudnn_benchmark' (cuDNN picks convolution algorithms per input
+            shape), 'channels_last' (backbone and neck in NHWC, see
+            ``ChannelsLastHook``), 'fused_optimizer' (the optimizer's fused
+            kernel, ``fused=True``, instead of the default foreach one),
+            'pin_memory' (page-locked batches from the train loader,
+            copied to the device asynchronously),
+            'compile_backbone' (``torch.compile`` of the backbone, see
+            ``CompileModulesHook``).
+    """
+    unknown = set(levers) - set(SPEED_LEVERS)
+    if unknown:
+        raise ValueError(f'unknown speed levers {sorted(unknown)}; choose '
+                         f'from {SPEED_LEVERS}')
+    hooks = list(cfg.get('custom_hooks', []))
+    if 'cudnn_benchmark' in levers:
+        cfg.setdefault('env_cfg', ConfigDict())
+        cfg.env_cfg.cudnn_benchmark = True
+    if 'channels_last' in levers:
+        hooks.append(dict(type='ChannelsLastHook'))
+    if 'fused_optimizer' in levers:
+        cfg.optim_wrapper.optimizer.fused = True
+    if 'pin_memory' in levers:
+        cfg.train_dataloader.pin_memory = True
+        # copies from page-locked memory overlap with compute only when
+        # asynchronous
+        cfg.model.data_preprocessor.non_blocking = True
+    if 'compile_backbone' in levers:
+        hooks.append(dict(type='CompileModulesHook', modules=['backbone']))
+    cfg.custom_hooks = hooks
     return cfg
 
 
@@ -101,7 +198,14 @@ def setup_test(cfg: Config,
 
 
 def build_runner(cfg: Config) -> Runner:
-    """Build the default Runner, or ``cfg.runner_type`` when set."""
+    """Build the default Runner, or ``cfg.runner_type`` when set.
+
+    A distributed launch without CUDA runs on gloo: mmengine's launcher
+    would call ``torch.cuda.set_device`` and give DDP a device id.
+    """
+    if cfg.get('launcher', 'none') != 'none' and \
+            not torch.cuda.is_available():
+        _setup_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
@@ -114,3 +218,19 @@ def add_dump_results(runner: Runner, out: str) -> None:
     if not out.endswith(('.pkl', '.pickle')):
         raise ValueError(f'--out must name a .pkl file, got {out!r}')
     runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=out))
+
+
+def _setup_cpu_distributed(cfg: Config) -> None:
+    """Start a gloo process group and a CPU DDP wrapper for the Runner."""
+    import torch.distributed as dist
+
+    if cfg.launcher != 'pytorch':
+        raise ValueError('without CUDA only --launcher pytorch (torchrun) '
+                         f'is supported, got {cfg.launcher!r}')
+    if not dist.is_initialized():
+        dist.init_process_group('gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
+        type='MMDistributedDataParallel', broadcast_buffers=False)
+    # CPU modules take no device ids
+    wrapper.device_ids = None
+    cfg.model_wrapper_cfg = wrapper

@@ -1,14 +1,21 @@
 """DICOM reading, writing and conversion; free of torch and mmdet."""
-from .writer import available_transfer_syntaxes, build_dataset, write_dicom
+from .writer import (available_transfer_syntaxes, build_dataset, write_dicom,
+                     write_legacy_dicom)
 
-__all__ = ['build_dataset', 'write_dicom', 'available_transfer_syntaxes']
+__all__ = [
+    'build_dataset', 'write_dicom', 'write_legacy_dicom',
+    'available_transfer_syntaxes'
+]
 # Conversion (section 1) and metadata (section 2).
-from .convert import ConversionSummary, convert_file, convert_folder  # noqa
+from .convert import (ConversionSummary, DicomPixels, convert_file,  # noqa
+                      convert_folder, dicom_to_uint8, is_forced, read_dataset,
+                      read_dicom)
 from .metadata import MetadataSummary, parse_folder_metadata  # noqa
 from .voi import PIXEL_MODES, PixelResult, to_uint8  # noqa
 
 __all__ += [
-    'convert_folder', 'convert_file', 'ConversionSummary',
+    'convert_folder', 'convert_file', 'ConversionSummary', 'dicom_to_uint8',
+    'DicomPixels', 'read_dataset', 'read_dicom', 'is_forced',
     'parse_folder_metadata', 'MetadataSummary', 'to_uint8', 'PixelResult',
     'PIXEL_MODES'
 ]

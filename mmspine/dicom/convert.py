@@ -11,16 +11,19 @@ import os
 import os.path as osp
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import cv2
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian,
+                         ImplicitVRLittleEndian)
 
 from ..fileio import TMP_MARK, atomic_write, png_is_complete
 from .batch import find_dicom_files, image_id_of, log_line, parallel_map
+from .png import png_parts
 from .voi import (ConstantImageError, PixelError, describe_error, to_uint8,
                   voi_path)
 
@@ -35,19 +38,86 @@ DONE_STATUSES = (CONVERTED, FALLBACK, CONSTANT, SKIPPED)
 
 #: Columns of the conversion report. ``rows``/``columns`` are the DICOM's,
 #: ``out_rows``/``out_columns`` the PNG's; ``scale`` is PNG / DICOM size
-#: (per axis exactly ``out_columns / columns`` and ``out_rows / rows``).
+#: (per axis exactly ``out_columns / columns`` and ``out_rows / rows``);
+#: ``forced`` is 'yes' for a legacy file read without the DICM prefix.
 REPORT_COLUMNS = ('image_id', 'source', 'output', 'status', 'path', 'reason',
                   'mode', 'max_size', 'rows', 'columns', 'out_rows',
-                  'out_columns', 'scale')
+                  'out_columns', 'scale', 'forced')
 REPORT_NAME = 'conversion_report.csv'
+
+#: Uncompressed little-endian transfer syntaxes (fast decoding path).
+_NATIVE_LE = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
+
+#: Image Pixel module elements that a file without the DICM prefix must
+#: carry to be read (with ``force=True``), besides its pixel data.
+FORCED_REQUIRED = ('SamplesPerPixel', 'PhotometricInterpretation', 'Rows',
+                   'Columns', 'BitsAllocated', 'BitsStored',
+                   'PixelRepresentation')
+#: Transfer syntax of a forced file, by (implicit VR, little endian).
+_SYNTAX_OF_ENCODING = {
+    (True, True): ImplicitVRLittleEndian,
+    (False, True): ExplicitVRLittleEndian,
+    (False, False): ExplicitVRBigEndian,
+}
 
 
 class InputError(ValueError):
     """A DICOM file this converter cannot take, with the reason why."""
 
 
+def read_dicom(path: str, stop_before_pixels: bool = False) -> Dataset:
+    """Read a DICOM file, legacy files without the DICM prefix included.
+
+    Files without the 128-byte preamble and 'DICM' prefix (ACR-NEMA style,
+    old CR exports) are read again with ``force=True``. They are accepted
+    only if they carry the Image Pixel module elements of
+    :data:`FORCED_REQUIRED` and pixel data; their transfer syntax is the
+    encoding pydicom found. :func:`is_forced` tells them apart.
+
+    Args:
+        path (str): DICOM file.
+        stop_before_pixels (bool): Leave the pixel data out (it is still
+            read, then dropped, for a forced file, to check it is there).
+
+    Raises:
+        InputError: Not a DICOM file, or unreadable.
+    """
+    try:
+        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
+    except InvalidDicomError:
+        pass
+    except Exception as exc:
+        raise InputError(f'unreadable DICOM: {describe_error(exc)}') from None
+    try:
+        ds = pydicom.dcmread(path, force=True)
+        missing = [k for k in FORCED_REQUIRED if k not in ds]
+    except Exception as exc:
+        raise InputError('not a DICOM file (no DICM prefix, and unreadable '
+                         f'with force: {describe_error(exc)})') from None
+    if 'PixelData' not in ds:
+        missing.append('PixelData')
+    if missing:
+        raise InputError('not a DICOM file (no DICM prefix, and read with '
+                         f'force it lacks {", ".join(missing)})')
+    if 'TransferSyntaxUID' not in ds.file_meta:
+        ds.file_meta.TransferSyntaxUID = _SYNTAX_OF_ENCODING[
+            ds.original_encoding]
+    if stop_before_pixels:
+        del ds.PixelData
+    return ds
+
+
+def is_forced(ds: Dataset) -> bool:
+    """Whether :func:`read_dicom` read ``ds`` with ``force=True``."""
+    # pydicom keeps the preamble of every file it reads without force.
+    return getattr(ds, 'preamble', b'') is None
+
+
 def read_dataset(path: str) -> Dataset:
     """Read a DICOM file and check it is a single-frame greyscale image.
+
+    Legacy files without the DICM prefix are read as :func:`read_dicom`
+    says; :func:`is_forced` is True for them.
 
     Args:
         path (str): DICOM file.
@@ -58,12 +128,7 @@ def read_dataset(path: str) -> Dataset:
     Raises:
         InputError: Not a DICOM file, no pixel data, colour or multi-frame.
     """
-    try:
-        ds = pydicom.dcmread(path)
-    except InvalidDicomError:
-        raise InputError('not a DICOM file (no DICM prefix)') from None
-    except Exception as exc:
-        raise InputError(f'unreadable DICOM: {describe_error(exc)}') from None
+    ds = read_dicom(path)
     if 'PixelData' not in ds:
         raise InputError('no pixel data')
     spp = ds.get('SamplesPerPixel', 1)
@@ -80,15 +145,51 @@ def read_dataset(path: str) -> Dataset:
     return ds
 
 
+def _native_pixels(ds: Dataset) -> Optional[np.ndarray]:
+    """``ds.pixel_array`` of an uncompressed 16-bit image, in fewer passes.
+
+    pydicom copies the buffer, then clears the unused high bits with two
+    in-place shifts; here one mask (unsigned) or shift (signed) reads the
+    buffer directly. None for any other layout, which pydicom decodes.
+    """
+    syntax = ds.file_meta.get('TransferSyntaxUID')
+    bits = ds.get('BitsStored')
+    signed = ds.get('PixelRepresentation')
+    if (syntax not in _NATIVE_LE or ds.get('BitsAllocated') != 16
+            or signed not in (0, 1) or not isinstance(bits, int)
+            or not 1 <= bits <= 16 or 'PixelData' not in ds):
+        return None
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    data = ds.PixelData
+    if not isinstance(data, bytes) or len(data) < 2 * rows * columns:
+        return None  # pydicom says what is wrong
+    arr = np.frombuffer(
+        data, '<i2' if signed else '<u2',
+        count=rows * columns).reshape(rows, columns).astype(
+            '=i2' if signed else '=u2', copy=False)
+    shift = 16 - bits
+    if not shift:
+        return arr.copy()
+    if not signed:
+        return np.bitwise_and(arr, np.uint16((1 << bits) - 1))
+    # Sign-extend from bit ``bits - 1``, as pydicom does.
+    out = np.left_shift(arr, shift)
+    return np.right_shift(out, shift, out=out)
+
+
 def decode_pixels(ds: Dataset) -> np.ndarray:
     """Decode the stored pixels of a dataset from :func:`read_dataset`.
+
+    The result equals ``ds.pixel_array``.
 
     Raises:
         InputError: Truncated pixel data, or a transfer syntax without an
             installed decoder.
     """
     try:
-        arr = ds.pixel_array
+        arr = _native_pixels(ds)
+        if arr is None:
+            arr = ds.pixel_array
     except Exception as exc:
         syntax = ds.file_meta.get('TransferSyntaxUID', 'unknown')
         name = getattr(syntax, 'name', syntax)
@@ -109,6 +210,19 @@ def read_pixels(path: str) -> Tuple[Dataset, np.ndarray]:
     return ds, decode_pixels(ds)
 
 
+def max_size_shape(rows: int, columns: int,
+                   max_size: Optional[int]) -> Tuple[int, int, float]:
+    """Shape of an image after :func:`resize_to_max`, without resizing.
+
+    Returns:
+        tuple[int, int, float]: Rows, columns and the scale.
+    """
+    if not max_size or max(rows, columns) <= max_size:
+        return rows, columns, 1.0
+    scale = max_size / max(rows, columns)
+    return (max(1, round(rows * scale)), max(1, round(columns * scale)), scale)
+
+
 def resize_to_max(img: np.ndarray,
                   max_size: Optional[int]) -> Tuple[np.ndarray, float]:
     """Downscale so that the longer side is at most ``max_size``.
@@ -122,12 +236,11 @@ def resize_to_max(img: np.ndarray,
         tuple[np.ndarray, float]: The image and the scale applied
         (``max_size / longer side``, or 1.0).
     """
-    h, w = img.shape[:2]
-    if not max_size or max(h, w) <= max_size:
-        return img, 1.0
-    scale = max_size / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(img, size, interpolation=cv2.INTER_AREA), scale
+    rows, columns, scale = max_size_shape(*img.shape[:2], max_size)
+    if scale == 1.0:
+        return img, scale
+    return cv2.resize(
+        img, (columns, rows), interpolation=cv2.INTER_AREA), scale
 
 
 def write_png_atomic(img: np.ndarray, path: str) -> None:
@@ -137,11 +250,9 @@ def write_png_atomic(img: np.ndarray, path: str) -> None:
     :func:`os.replace` renames it, so ``path`` is either absent, the old
     file, or the complete new one, even if the process is killed.
     """
-    ok, buf = cv2.imencode('.png', img)
-    if not ok:
-        raise OSError(f'PNG encoding failed for {path}')
+    parts = png_parts(img)
     with atomic_write(path, 'wb') as f:
-        f.write(buf.tobytes())
+        f.writelines(parts)
 
 
 def output_path(out_dir: str, image_id: str) -> str:
@@ -170,6 +281,95 @@ def _first_warning(caught: List[warnings.WarningMessage]) -> str:
     return ''
 
 
+class DicomPixels(NamedTuple):
+    """A DICOM's uint8 image exactly as dicom2png writes it to PNG.
+
+    Attributes:
+        image (np.ndarray): uint8 image, ``out rows x out columns``.
+        status (str): :data:`CONVERTED`, :data:`FALLBACK` or
+            :data:`CONSTANT` (written as zeros).
+        path (str): The pixel path taken (see :mod:`mmspine.dicom.voi`).
+        reason (str): Why a fallback was taken or the image is constant.
+        rows (int): Rows of the DICOM.
+        columns (int): Columns of the DICOM.
+        scale (float): Output size / DICOM size, see :func:`resize_to_max`.
+    """
+    image: np.ndarray
+    status: str
+    path: str
+    reason: str
+    rows: int
+    columns: int
+    scale: float
+
+
+def dataset_to_uint8(ds: Dataset,
+                     mode: str = 'reference',
+                     max_size: Optional[int] = None) -> DicomPixels:
+    """Decode a dataset from :func:`read_dataset` to dicom2png's pixels.
+
+    The one pixel path of the converter and of
+    :class:`~mmspine.datasets.transforms.LoadSpineDICOM`.
+
+    Args:
+        ds (Dataset): Single-frame greyscale dataset.
+        mode (str): Pixel mode, see :mod:`mmspine.dicom.voi`.
+        max_size (int, optional): Longest side of the output, see
+            :func:`resize_to_max`.
+
+    Returns:
+        DicomPixels: The image and how it was made.
+
+    Raises:
+        InputError: Pixel data that cannot be decoded (outside reference
+            mode, whose fallback re-decodes).
+        PixelError: Neither the mode nor its fallback could convert it.
+    """
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    decode_error = ''
+    try:
+        arr = decode_pixels(ds)
+    except InputError as exc:
+        if mode != 'reference':
+            raise
+        # The reference falls back on any error, decoding included.
+        arr, decode_error = None, str(exc)
+    try:
+        img, path, reason = to_uint8(ds, mode, arr)
+        status = FALLBACK if reason else CONVERTED
+    except ConstantImageError as exc:
+        # Min-max scaling would divide 0 by 0; keep the file in the data
+        # set as a black image and say so.
+        status, path = CONSTANT, ''
+        img = np.zeros((rows, columns), np.uint8)
+        value = ''
+        if arr is not None:
+            lo, hi = arr.min(), arr.max()
+            value = (f' (stored value {lo})'
+                     if lo == hi else f' (stored values {lo}-{hi})')
+        reason = f'{exc}{value}; written as zeros'
+        if mode == 'reference':
+            path = voi_path(ds)
+    except PixelError as exc:
+        if decode_error:
+            raise PixelError(f'{decode_error} (fallback failed too)') from exc
+        raise
+    img, scale = resize_to_max(img, max_size)
+    return DicomPixels(img, status, path, reason, rows, columns, scale)
+
+
+def dicom_to_uint8(path: str,
+                   mode: str = 'reference',
+                   max_size: Optional[int] = None) -> DicomPixels:
+    """Read a DICOM file and return the pixels dicom2png writes for it.
+
+    Raises:
+        InputError: See :func:`read_dataset` and :func:`dataset_to_uint8`.
+        PixelError: See :func:`dataset_to_uint8`.
+    """
+    return dataset_to_uint8(read_dataset(path), mode, max_size)
+
+
 def convert_file(src: str,
                  out_dir: str,
                  mode: str = 'reference',
@@ -195,59 +395,39 @@ def convert_file(src: str,
         warnings.simplefilter('always')
         try:
             ds = read_dataset(src)
-            sizes = dict(rows=int(ds.Rows), columns=int(ds.Columns))
+            sizes = dict(
+                rows=int(ds.Rows),
+                columns=int(ds.Columns),
+                forced='yes' if is_forced(ds) else '')
         except Exception as exc:
             return row(status=FAILED, output='', reason=_reason(exc))
-        decode_error = ''
         try:
-            arr = decode_pixels(ds)
-        except InputError as exc:
-            if mode != 'reference':
-                return row(status=FAILED, output='', reason=str(exc), **sizes)
-            # The reference falls back on any error, decoding included.
-            arr, decode_error = None, str(exc)
-        try:
-            result = to_uint8(ds, mode, arr)
-            status = FALLBACK if result.reason else CONVERTED
-            img, path, reason = result
-        except ConstantImageError as exc:
-            # Min-max scaling would divide 0 by 0; keep the file in the
-            # data set as a black image and say so.
-            status, path = CONSTANT, ''
-            img = np.zeros((sizes['rows'], sizes['columns']), np.uint8)
-            value = f' (stored value {arr.flat[0]})' if arr is not None else ''
-            reason = f'{exc}{value}; written as zeros'
-            if mode == 'reference':
-                path = voi_path(ds)
-        except PixelError as exc:
-            reason = (f'{decode_error} (fallback failed too)'
-                      if decode_error else str(exc))
-            return row(status=FAILED, output='', reason=reason, **sizes)
+            res = dataset_to_uint8(ds, mode, max_size)
         except Exception as exc:
             return row(status=FAILED, output='', reason=_reason(exc), **sizes)
         try:
-            img, scale = resize_to_max(img, max_size)
-            write_png_atomic(img, out)
+            write_png_atomic(res.image, out)
         except Exception as exc:
             return row(
                 status=FAILED,
                 output='',
-                path=path,
+                path=res.path,
                 reason=f'writing {out}: {_reason(exc)}',
                 **sizes)
-        reason = reason or _first_warning(caught)
         return row(
-            status=status,
-            path=path,
-            reason=reason,
-            out_rows=img.shape[0],
-            out_columns=img.shape[1],
-            scale=scale,
+            status=res.status,
+            path=res.path,
+            reason=res.reason or _first_warning(caught),
+            out_rows=res.image.shape[0],
+            out_columns=res.image.shape[1],
+            scale=res.scale,
             **sizes)
 
 
 def _reason(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, InputError) else describe_error(exc)
+    if isinstance(exc, (InputError, PixelError)):
+        return str(exc)
+    return describe_error(exc)
 
 
 def read_report(path: str) -> Dict[str, Dict[str, str]]:
@@ -295,6 +475,11 @@ class ConversionSummary:
         return self.counts.get(FAILED, 0)
 
     @property
+    def forced(self) -> int:
+        """Legacy files read without the DICM prefix."""
+        return sum(r.get('forced') == 'yes' for r in self.rows)
+
+    @property
     def exit_code(self) -> int:
         """0 when no file failed, 1 otherwise."""
         return 1 if self.failed else 0
@@ -303,6 +488,8 @@ class ConversionSummary:
         parts = ', '.join(f'{self.counts.get(s, 0)} {s}'
                           for s in (CONVERTED, FALLBACK, CONSTANT, SKIPPED,
                                     FAILED))
+        if self.forced:
+            parts += f' ({self.forced} without DICM prefix, read forced)'
         return f'{len(self.rows)} files: {parts}; report: {self.report}'
 
 
@@ -416,6 +603,9 @@ def convert_folder(in_dir: str,
                 log_line(
                     f'{row["source"]}: {row["status"]}: '
                     f'{row["reason"]}', progress)
+            if row['forced'] == 'yes':
+                log_line(f'{row["source"]}: no DICM prefix, read forced',
+                         progress)
     for key, row in rows.items():
         if row['status'] == FAILED and '\0' in key:
             log_line(f'{row["source"]}: failed: {row["reason"]}', progress)

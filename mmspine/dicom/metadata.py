@@ -11,12 +11,11 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-import pydicom
-from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 
 from ..fileio import atomic_write
 from .batch import find_dicom_files, image_id_of, log_line, parallel_map
+from .convert import InputError, is_forced, read_dicom
 from .voi import describe_error
 
 OK = 'ok'
@@ -27,6 +26,7 @@ META_FIELDS = {
     'image_id': '',
     'status': '',
     'reason': '',
+    'forced': '',
     'path': '',
     'file_size': '',
     'patient_id': 'PatientID',
@@ -66,7 +66,9 @@ def read_metadata(path: str) -> Dict[str, str]:
 
     Never raises for a bad file: ``status`` is 'failed' with a ``reason``
     when the file is not DICOM, lacks Rows/Columns or has a header value
-    that cannot be read (e.g. a non-numeric Pixel Spacing).
+    that cannot be read (e.g. a non-numeric Pixel Spacing). Legacy files
+    without the DICM prefix are read as
+    :func:`mmspine.dicom.convert.read_dicom` says, with ``forced`` 'yes'.
 
     Args:
         path (str): DICOM file.
@@ -80,15 +82,15 @@ def read_metadata(path: str) -> Dict[str, str]:
         row['file_size'] = str(os.path.getsize(path))
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            ds = pydicom.dcmread(path, stop_before_pixels=True)
-    except InvalidDicomError:
-        return dict(
-            row, status=FAILED, reason='not a DICOM file (no DICM prefix)')
+            ds = read_dicom(path, stop_before_pixels=True)
+    except InputError as exc:
+        return dict(row, status=FAILED, reason=str(exc))
     except Exception as exc:
         return dict(
             row,
             status=FAILED,
             reason=f'unreadable DICOM: {describe_error(exc)}')
+    row['forced'] = 'yes' if is_forced(ds) else ''
     # A value that cannot be read or converted (e.g. a non-numeric
     # PixelSpacing) fails this file with a reason, never the batch.
     element = ''

@@ -45,6 +45,7 @@ from pydicom.uid import generate_uid
 from ..fileio import write_atomic
 from ..metainfo import ALL_LESION_TYPES
 from ..version import __version__
+from .convert import InputError, read_dicom
 
 #: Designator of the private coding scheme for lesion types that have no
 #: checked standard code ('99' prefix: local schemes, PS3.16 8.2).
@@ -132,13 +133,14 @@ def _read_source(source: Union[str, os.PathLike, Dataset]) -> Dataset:
     if isinstance(source, Dataset):
         return source
     path = os.fspath(source)
+    if not osp.isfile(path):
+        raise ValueError(f'{path}: cannot read the source (no such file)')
     try:
-        # The SR needs the patient, study and image header, not the pixels.
-        return pydicom.dcmread(path, stop_before_pixels=True)
-    except InvalidDicomError as e:
+        # The SR needs the patient, study and image header, not the pixels;
+        # legacy files without the DICM prefix are read as dicom2png does.
+        return read_dicom(path, stop_before_pixels=True)
+    except InputError as e:
         raise ValueError(f'{path}: source is not a DICOM file ({e})') from e
-    except OSError as e:
-        raise ValueError(f'{path}: cannot read the source ({e})') from e
 
 
 #: Type 2 patient and study attributes an SR copies from its source; a

@@ -11,6 +11,8 @@ Three named modes, chosen with ``mode=`` in :func:`to_uint8`:
 - ``modality``: the DICOM display chain: modality LUT (rescale slope and
   intercept), then the VOI LUT Sequence if present, else the window
   center/width, MONOCHROME1 inverted, min-max scaled and rounded to uint8.
+  When the header's window or LUT leaves the image constant, the
+  ``percentile`` window is used instead and the reason says so.
 - ``percentile``: modality LUT, then a linear window between two
   percentiles of the image (0.5 and 99.5 by default, nearest rank),
   MONOCHROME1 inverted; robust to a few extreme pixels such as markers.
@@ -80,17 +82,26 @@ class _Levels:
     """Stored values of an image as a domain of levels plus a gather index.
 
     Expressions are evaluated on :attr:`values` (one entry per level in
-    ``[min, max]``, or the whole image when a lookup table does not fit);
+    ``[min, max]``, or ``[0, max]`` for unsigned 8/16-bit images, or the
+    whole image when a lookup table does not fit);
     reductions only look at the levels present in the image.
     """
 
     def __init__(self, arr: np.ndarray) -> None:
         self.shape = arr.shape
         self.index = None
-        self.counts = None
+        self._counts = None
         if (np.issubdtype(arr.dtype, np.integer) and arr.size
                 and arr.dtype.itemsize <= 4):
             lo, hi = int(arr.min()), int(arr.max())
+            if arr.dtype.kind == 'u' and arr.dtype.itemsize <= 2:
+                # Unsigned stored values index a table from 0 directly,
+                # one pass less than an offset image; levels below the
+                # minimum are simply absent.
+                self.values = np.arange(hi + 1).astype(arr.dtype)
+                self.index = arr
+                self._ends = (lo, hi)
+                return
             if hi - lo < MAX_LUT_LEVELS:
                 self.values = np.arange(lo, hi + 1).astype(arr.dtype)
                 # A difference that overflows the signed dtype wraps; read
@@ -100,14 +111,49 @@ class _Levels:
                     self.index = offset.view(f'u{arr.dtype.itemsize}')
                 else:
                     self.index = offset.astype(np.uint16)
-                self.counts = _histogram(self.index, self.values.size)
-                self.present = self.counts > 0
+                self._ends = (0, hi - lo)
                 return
         self.values = arr
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Pixels per level of :attr:`values` (computed when first asked)."""
+        if self._counts is None:
+            self._counts = _histogram(self.index, self.values.size)
+        return self._counts
+
+    @property
+    def present(self) -> np.ndarray:
+        """Which levels of :attr:`values` occur in the image."""
+        return self.counts > 0
 
     def select(self, data: np.ndarray) -> np.ndarray:
         """Return the entries of ``data`` that occur in the image."""
         return data if self.index is None else data[self.present]
+
+    def _monotonic_ends(self, data: np.ndarray) -> Optional[np.ndarray]:
+        # The image's minimum and maximum level always occur; where data is
+        # monotonic between them, its extremes over the levels present are
+        # its values there, and no histogram is needed.
+        if self.index is None:
+            return None
+        first, last = self._ends
+        span = data[first:last + 1]
+        # Compared, not subtracted: unsigned differences would wrap.
+        rising = span[1:] >= span[:-1]
+        if rising.all() or (span[1:] <= span[:-1]).all():
+            return span[[0, -1]]
+        return None
+
+    def min(self, data: np.ndarray):
+        """Minimum of ``data`` over the levels in the image."""
+        ends = self._monotonic_ends(data)
+        return np.min(self.select(data) if ends is None else ends)
+
+    def max(self, data: np.ndarray):
+        """Maximum of ``data`` over the levels in the image."""
+        ends = self._monotonic_ends(data)
+        return np.max(self.select(data) if ends is None else ends)
 
     def percentile(self, data: np.ndarray, q) -> np.ndarray:
         """Nearest-rank (inverted CDF) percentiles of ``data`` per pixel."""
@@ -168,9 +214,9 @@ def reference_recipe(arr: np.ndarray, ds: Dataset) -> PixelResult:
     # Same numpy expressions, dtypes and reductions as the reference; only
     # evaluated per level instead of per pixel.
     if _is_monochrome1(ds):
-        data = np.amax(levels.select(data)) - data
-    data = data - np.min(levels.select(data))
-    peak = np.max(levels.select(data))
+        data = levels.max(data) - data
+    data = data - levels.min(data)
+    peak = levels.max(data)
     if peak == 0:
         raise ConstantImageError('constant image after VOI step')
     data = data / peak
@@ -267,12 +313,28 @@ def modality_pixels(ds: Dataset,
         data = apply_voi(data, ds)
     elif path == PATH_WINDOW:
         data = apply_windowing(data, ds)
-    present = levels.select(data)
-    lo, hi = float(np.min(present)), float(np.max(present))
+    lo, hi = float(levels.min(data)), float(levels.max(data))
     if hi == lo:
-        raise ConstantImageError('constant image after VOI step')
+        if path == PATH_NONE:
+            raise ConstantImageError('constant image after VOI step')
+        # Headers that lie: a window (or LUT) that maps every stored value
+        # to one output, e.g. a 16-bit DX whose window covers 0-5400 while
+        # its pixels are 32744-65535. The image's own range is the better
+        # guess; a truly constant image still raises here.
+        result = percentile_pixels(ds, arr)
+        return result._replace(
+            path=f'{_modality_prefix(ds)}{path}>{PATH_PERCENTILE}',
+            reason=f'{_describe_voi(ds, path)} leaves the image constant; '
+            'used the percentile window of the image instead')
     img = _invert_if_monochrome1(_minmax_uint8(data, lo, hi), ds)
     return PixelResult(levels.gather(img), _modality_prefix(ds) + path)
+
+
+def _describe_voi(ds: Dataset, path: str) -> str:
+    if path == PATH_VOI_LUT:
+        return 'the VOI LUT Sequence'
+    center, width = ds.get('WindowCenter'), ds.get('WindowWidth')
+    return f'the window (center {center}, width {width})'
 
 
 def percentile_pixels(ds: Dataset,

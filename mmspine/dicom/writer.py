@@ -4,6 +4,7 @@ Used by the synthetic phantom and by tests that need DICOM inputs with a
 given photometric interpretation, bit depth, VOI module or transfer syntax.
 Free of torch and mmdet so that preprocessing workers can import it.
 """
+import copy
 import os
 import os.path as osp
 from typing import Optional, Tuple
@@ -248,8 +249,38 @@ def write_dicom(path: str, ds: FileDataset) -> None:
     ds.save_as(path, enforce_file_format=True)
 
 
+def write_legacy_dicom(path: str,
+                       ds: FileDataset,
+                       implicit_vr: bool = True) -> None:
+    """Write ``ds`` as a legacy file: no preamble, no 'DICM', no file meta.
+
+    What ACR-NEMA era and some old CR exports look like: the data set
+    alone, little endian. Only uncompressed pixel data can be written this
+    way (there is no transfer syntax to name a compression). A copy of
+    ``ds`` is written; ``ds`` is left as it is.
+
+    Args:
+        path (str): Output file path.
+        ds (pydicom.FileDataset): Dataset with uncompressed pixel data.
+        implicit_vr (bool): Implicit VR (the usual legacy encoding) or
+            explicit VR.
+    """
+    if ds.file_meta.get('TransferSyntaxUID') not in UNCOMPRESSED_SYNTAXES:
+        raise ValueError('a legacy file needs uncompressed pixel data')
+    legacy = copy.deepcopy(ds)
+    legacy.preamble = None
+    legacy.file_meta = FileMetaDataset()
+    parent = osp.dirname(osp.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    legacy.save_as(
+        path,
+        implicit_vr=implicit_vr,
+        little_endian=True,
+        enforce_file_format=False)
+
+
 __all__ = [
-    'build_dataset', 'write_dicom', 'available_transfer_syntaxes',
-    'DX_IMAGE_STORAGE', 'CR_IMAGE_STORAGE', 'LOSSLESS_SYNTAXES',
-    'UNCOMPRESSED_SYNTAXES'
+    'write_legacy_dicom', 'build_dataset', 'write_dicom',
+    'available_transfer_syntaxes', 'DX_IMAGE_STORAGE', 'CR_IMAGE_STORAGE',
+    'LOSSLESS_SYNTAXES', 'UNCOMPRESSED_SYNTAXES'
 ]

@@ -1,9 +1,9 @@
 from .backbones import MonaiDenseNet
 from .classifiers import SpineLesionClassifier
 from .heads import SpineLesionClsHead
-from .roi_heads import AmpSafeDIIHead, NMSSparseRoIHead
+from .roi_heads import AmpSafeDIIHead, AmpSafeRoIExtractor, NMSSparseRoIHead
 
 __all__ = [
-    'AmpSafeDIIHead', 'MonaiDenseNet', 'NMSSparseRoIHead',
-    'SpineLesionClassifier', 'SpineLesionClsHead'
+    'AmpSafeDIIHead', 'AmpSafeRoIExtractor', 'MonaiDenseNet',
+    'NMSSparseRoIHead', 'SpineLesionClassifier', 'SpineLesionClsHead'
 ]

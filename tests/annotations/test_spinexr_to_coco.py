@@ -502,3 +502,50 @@ def test_no_torch_or_mmdet_imported():
             'bad = [m for m in ("torch", "mmdet", "mmengine") '
             'if m in sys.modules]; assert not bad, bad')
     subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO_ROOT)
+
+
+def test_dicom_file_names_and_max_size_from_metadata(tmp_path):
+    """Training from DICOMs: file_name is the DICOM, sizes those that
+    LoadSpineDICOM(max_size=...) gives, boxes scaled to them."""
+    from mmspine.dicom import parse_folder_metadata
+    from mmspine.dicom.convert import dicom_to_uint8
+    src = tmp_path / 'dicoms'
+    write_dicoms(src, {'img_a': (200, 100), 'img_b': (301, 401)})
+    meta = parse_folder_metadata(
+        str(src), str(tmp_path / 'meta.csv'), progress=False)
+    csv = write(tmp_path / 'a.csv', [
+        HEADER,
+        row('img_a', 'Osteophytes', (10, 20, 30, 40)),
+        row('img_b', 'Vertebral collapse', (40, 80, 120, 200)),
+    ])
+    for max_size in (None, 150):
+        coco, _ = spinexr_to_coco(
+            csv, meta_csv=meta.csv, img_suffix='.dicom', max_size=max_size)
+        for image in coco['images']:
+            path = osp.join(str(src), image['file_name'])
+            img = dicom_to_uint8(path, max_size=max_size).image
+            assert (image['width'], image['height']) == img.shape[::-1]
+        image, (ann, ) = anns_of(coco, 'img_a.dicom')
+        assert (image['original_width'], image['original_height']) == (200,
+                                                                       100)
+        scale = 1 if max_size is None else 0.75
+        assert ann['bbox'] == pytest.approx(
+            [10 * scale, 20 * scale, 20 * scale, 20 * scale])
+
+
+def test_report_of_an_older_version_is_still_a_report(tmp_path):
+    """Reports written before the 'forced' column keep giving PNG sizes."""
+    src = tmp_path / 'dicoms'
+    write_dicoms(src, {'img_a': (200, 100)})
+    summary = convert_folder(
+        str(src), str(tmp_path / 'pngs'), max_size=100, progress=False)
+    with open(summary.report) as f:
+        lines = f.read().splitlines()
+    old = [','.join(line.split(',')[:-1]) for line in lines]
+    assert old[0].split(',')[-1] == 'scale'
+    report = write(tmp_path / 'old_report.csv', old)
+    csv = write(tmp_path / 'a.csv', [HEADER, row('img_a', 'No finding')])
+    coco, _ = spinexr_to_coco(csv, meta_csv=report)
+    image = coco['images'][0]
+    assert (image['width'], image['height']) == (100, 50)
+    assert (image['original_width'], image['original_height']) == (200, 100)

@@ -25,3 +25,6 @@ def test_run_demo_tiny(tmp_path, mmdet_registry):
     results = json.load(open(tmp_path / 'infer' / 'findings.json'))
     assert [r['status'] for r in results['results']] == ['ok'] * 4
     assert len(glob.glob(str(tmp_path / 'infer' / 'overlays' / '*.png'))) == 4
+    assert len(glob.glob(str(tmp_path / 'infer' / 'sr' / '*.dcm'))) == 4
+    report = (tmp_path / 'report.html').read_text()
+    assert 'data-figure="froc"' in report and 'phantom test set' in report

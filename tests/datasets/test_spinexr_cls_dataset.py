@@ -93,3 +93,32 @@ def test_pipeline_packs_resized_flipped_image(tmp_path):
     assert sample.img_id == 'c' and sample.flip
     torch.testing.assert_close(sample.gt_label, torch.tensor([1.]))
     assert 'PackSpineClsInputs' in repr(ds.pipeline)
+
+
+def test_dicom_base_reads_the_dicoms(tmp_path):
+    """The DICOM dataset base: same CSV, images read from <id>.dicom."""
+    import os.path as osp
+
+    from mmdet.registry import DATASETS
+    from mmengine import Config
+
+    from mmspine.dicom.convert import dicom_to_uint8
+    from mmspine.dicom.writer import build_dataset, write_dicom
+    root = write_root(tmp_path)
+    rng = np.random.default_rng(1)
+    for image_id in 'abcd':
+        write_dicom(
+            str(tmp_path / 'train_images' / f'{image_id}.dicom'),
+            build_dataset(rng.integers(0, 4096, (40, 30))))
+    base = osp.join(
+        osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+        'configs', '_base_', 'datasets', 'spinexr_classification_dicom.py')
+    cfg = Config.fromfile(base).train_dataloader.dataset
+    cfg.update(data_root=root, pipeline=cfg.pipeline[:1])
+    ds = DATASETS.build(cfg)
+    item = ds[0]
+    assert item['img_path'].endswith(osp.join('train_images', 'a.dicom'))
+    want = dicom_to_uint8(item['img_path']).image
+    assert item['img'].shape == (40, 30, 3)
+    for channel in range(3):
+        np.testing.assert_array_equal(item['img'][..., channel], want)

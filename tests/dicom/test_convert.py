@@ -255,3 +255,97 @@ def test_tool_exit_codes(tmp_path, good_dir, capsys):
     bad_files(good_dir)
     assert tool.main(args + ['--workers', '2']) == 1
     assert '6 failed' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('bits, signed', [(8, 0), (12, 0), (12, 1), (15, 1),
+                                          (16, 0), (16, 1)])
+def test_decode_equals_pixel_array_with_dirty_unused_bits(
+        tmp_path, bits, signed):
+    """The uncompressed fast path gives pydicom's pixel_array exactly, high
+    bits beyond Bits Stored set or not."""
+    from pydicom.uid import ImplicitVRLittleEndian
+
+    from mmspine.dicom.convert import decode_pixels, read_dataset
+    rng = np.random.default_rng(bits)
+    lo = -2**(bits - 1) if signed else 0
+    stored = rng.integers(lo, lo + 2**bits, (13, 11))
+    for syntax in ('1.2.840.10008.1.2.1', ImplicitVRLittleEndian):
+        ds = build_dataset(
+            stored,
+            bits_stored=bits,
+            pixel_representation=signed,
+            transfer_syntax=syntax)
+        raw = np.frombuffer(ds.PixelData, '<u2').copy()
+        raw[::2] |= np.uint16((0xffff << bits) & 0xffff)
+        ds.PixelData = raw.tobytes()
+        path = write(tmp_path / f'{bits}_{signed}.dicom', ds)
+        arr = decode_pixels(read_dataset(path))
+        want = pydicom.dcmread(path).pixel_array
+        assert arr.dtype == want.dtype and arr.flags.writeable
+        np.testing.assert_array_equal(arr, want)
+
+
+@pytest.mark.parametrize('implicit_vr', [True, False])
+def test_legacy_file_without_dicm_prefix_is_converted_forced(
+        tmp_path, implicit_vr):
+    from mmspine.dicom.convert import is_forced, read_dataset
+    from mmspine.dicom.writer import write_legacy_dicom
+    src = tmp_path / 'in'
+    ds = build_dataset(stored(), photometric='MONOCHROME1', window=(2e3, 1e3))
+    write_legacy_dicom(str(src / 'old.dcm'), ds, implicit_vr=implicit_vr)
+    with open(src / 'old.dcm', 'rb') as f:
+        head = f.read(132)
+    assert head[128:132] != b'DICM' and head[:4] == b'\x08\x00\x05\x00'
+    # Still refused: data without the Image Pixel module, and text.
+    no_pixels = build_dataset(stored())
+    del no_pixels.Rows, no_pixels.BitsStored
+    write_legacy_dicom(str(src / 'norows.dcm'), no_pixels)
+    (src / 'text.dcm').write_text('not a dicom at all\n')
+
+    out = str(tmp_path / 'out')
+    summary = convert_folder(str(src), out, progress=False)
+    report = read_csv(summary.report)
+    assert report['old']['status'] == 'converted'
+    assert report['old']['forced'] == 'yes'
+    assert report['old']['path'] == 'window'
+    img = cv2.imread(report['old']['output'], cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(img, reference_pixels(ds).image)
+    assert summary.forced == 1 and 'read forced' in str(summary)
+    for image_id in ('norows', 'text'):
+        assert report[image_id]['status'] == 'failed'
+        assert 'not a DICOM file' in report[image_id]['reason']
+        assert report[image_id]['forced'] == ''
+    assert 'lacks Rows, BitsStored' in report['norows']['reason']
+    # The flag survives a resume; the shared reader says it too.
+    summary = convert_folder(str(src), out, progress=False)
+    report = read_csv(summary.report)
+    assert report['old']['status'] == 'skipped'
+    assert report['old']['forced'] == 'yes'
+    assert is_forced(read_dataset(str(src / 'old.dcm')))
+    assert not is_forced(read_dataset(write(tmp_path / 'new.dcm')))
+
+
+def test_header_window_that_excludes_every_stored_value(tmp_path):
+    """A 16-bit DX whose window (center 2725, width 5310) lies below all its
+    stored values (32744-65535)."""
+    values = np.random.default_rng(0).integers(32744, 65536, (30, 20))
+    values[0, :2] = 32744, 65535
+    path = write(tmp_path / 'dx.dicom',
+                 build_dataset(values, bits_stored=16, window=(2725, 5310)))
+    out = str(tmp_path)
+    ref = convert_file(path, out, mode='reference')
+    # The reference is reproduced: black, and said so.
+    assert ref['status'] == 'constant' and ref['path'] == 'window'
+    assert '32744-65535' in ref['reason']
+    mod = convert_file(path, out, mode='modality')
+    assert mod['status'] == 'fallback'
+    assert mod['path'] == 'window>percentile'
+    assert 'center 2725' in mod['reason'] and 'percentile' in mod['reason']
+    img = cv2.imread(mod['output'], cv2.IMREAD_UNCHANGED)
+    from mmspine.dicom.voi import percentile_pixels
+    np.testing.assert_array_equal(
+        img,
+        percentile_pixels(pydicom.dcmread(path)).image)
+    assert img.min() == 0 and img.max() == 255
+    pct = convert_file(path, out, mode='percentile')
+    assert pct['status'] == 'converted' and pct['path'] == 'percentile'

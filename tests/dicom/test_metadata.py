@@ -99,3 +99,27 @@ def test_malformed_header_value_fails_the_file_only(tmp_path):
     assert summary.failed == 1 and len(summary.rows) == 2
     rows = {r['image_id']: r for r in summary.rows}
     assert rows['good']['status'] == 'ok' and rows['bad']['status'] == 'failed'
+
+
+def test_legacy_file_without_dicm_prefix(tmp_path):
+    from mmspine.dicom.writer import write_legacy_dicom
+    path = write_example(tmp_path / 'new.dicom')
+    import pydicom
+    write_legacy_dicom(str(tmp_path / 'old.dicom'), pydicom.dcmread(path))
+    new, old = read_metadata(path), read_metadata(str(tmp_path / 'old.dicom'))
+    assert old['status'] == 'ok' and old['forced'] == 'yes'
+    assert new['forced'] == ''
+    assert old['transfer_syntax'] == '1.2.840.10008.1.2'  # implicit VR LE
+    same = [
+        c for c in META_COLUMNS if c not in ('image_id', 'forced', 'path',
+                                             'file_size', 'transfer_syntax')
+    ]
+    assert {c: old[c] for c in same} == {c: new[c] for c in same}
+    # Headers without pixel data or the pixel module are still refused.
+    ds = pydicom.dcmread(path)
+    del ds.PixelData
+    write_legacy_dicom(str(tmp_path / 'nopix.dicom'), ds)
+    row = read_metadata(str(tmp_path / 'nopix.dicom'))
+    assert row['status'] == 'failed'
+    assert row['reason'] == ('not a DICOM file (no DICM prefix, and read '
+                             'with force it lacks PixelData)')

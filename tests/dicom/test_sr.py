@@ -295,3 +295,20 @@ def test_dsrdump_parses_every_sr(written):
         assert 'TID 1500' in proc.stdout
         n = len(written['srs'][os.path.basename(path)[:-4]][1]['findings'])
         assert proc.stdout.count('POLYLINE') == n
+
+
+def test_legacy_source_without_dicm_prefix(tmp_path):
+    """A source dicom2png reads forced (no preamble, no 'DICM') gets its SR
+    too, with the UIDs of its header."""
+    from mmspine.dicom import write_legacy_dicom
+    _, ds = _source(tmp_path)
+    legacy = str(tmp_path / 'legacy.dcm')
+    write_legacy_dicom(legacy, ds)
+    with open(legacy, 'rb') as f:
+        assert f.read(132)[128:] != b'DICM'
+    out = str(tmp_path / 'legacy_sr.dcm')
+    write_findings_sr(legacy, _result(ds, FINDINGS[:1]), out)
+    back = read_findings_sr(out)
+    assert back['study_instance_uid'] == ds.StudyInstanceUID
+    assert back['referenced_sop_instance_uids'] == [ds.SOPInstanceUID]
+    assert len(back['findings']) == 1

@@ -11,6 +11,15 @@ lists as failed are unknown images. Example:
         data/spinexr/annotations/instances_train.json \\
         --meta-csv data/spinexr/meta_train.csv \\
         --image-dir data/spinexr/train_pngs
+
+To train straight from the DICOMs (LoadSpineDICOM), point file_name at them
+and take the sizes from the metadata CSV (with --max-size when the loader
+downscales):
+
+    python tools/dataset_converters/spinexr2coco.py \\
+        data/vindr-spinexr/annotations/train.csv \\
+        data/vindr-spinexr/annotations/train.json \\
+        --meta-csv data/spinexr/meta_train.csv --img-suffix .dicom
 """
 import argparse
 import sys
@@ -46,6 +55,16 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=MIN_BOX_SIZE,
         help='drop boxes narrower or lower than this, in PNG pixels')
+    parser.add_argument(
+        '--img-suffix',
+        default='.png',
+        help='file_name is <image_id><suffix>; .dicom to read the DICOMs')
+    parser.add_argument(
+        '--max-size',
+        type=int,
+        default=None,
+        help='longest image side of LoadSpineDICOM(max_size=...): sizes '
+        'and boxes are scaled to it (when no PNG gives the size)')
     args = parser.parse_args()
     if args.meta_csv is None and args.image_dir is None:
         parser.error('give --meta-csv, --image-dir or both')
@@ -62,7 +81,9 @@ def main() -> int:
             image_dir=args.image_dir,
             fold_rare=args.fold_rare,
             skip_invalid=args.skip_invalid,
-            min_box_size=args.min_box_size)
+            min_box_size=args.min_box_size,
+            img_suffix=args.img_suffix,
+            max_size=args.max_size)
     except (AnnotationCSVError, ValueError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

@@ -7,7 +7,8 @@ num_stages = 6
 num_proposals = 100
 # The reference runs NMS at IoU 0.7 on the outputs before evaluation.
 # AmpSafeDIIHead is mmdet's DIIHead with float32 outputs, so that --amp
-# training does not break the Hungarian matching.
+# training does not break the Hungarian matching; AmpSafeRoIExtractor pools
+# bfloat16/float16 feature maps in float32 (mmcv has no bfloat16 RoIAlign).
 test_nms_iou = 0.7
 
 model = dict(
@@ -45,7 +46,7 @@ model = dict(
         stage_loss_weights=[1] * num_stages,
         proposal_feature_channel=256,
         bbox_roi_extractor=dict(
-            type='SingleRoIExtractor',
+            type='AmpSafeRoIExtractor',
             roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2),
             out_channels=256,
             featmap_strides=[4, 8, 16, 32]),

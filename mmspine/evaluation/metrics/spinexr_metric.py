@@ -11,6 +11,8 @@ from mmengine.fileio import load
 from mmengine.logging import MMLogger, print_log
 from terminaltables import AsciiTable
 
+from ..functional.froc import FROC_REPORT_FPS, froc_metrics
+
 #: IoU thresholds of the VinDr-SpineXR reference evaluation: 0.20:0.05:0.50.
 SPINEXR_IOU_THRS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
@@ -22,8 +24,11 @@ class SpineXRMetric(CocoMetric):
     Reports ``bbox_mAP_50`` (the paper's headline), ``bbox_mAP`` (mean over
     ``iou_thrs``, by default 0.20:0.05:0.50, the reference code's "AP") and,
     per class, ``bbox_AP50_<class>`` and ``bbox_AP_<class>``; the per-class
-    values are also logged as a table. Everything else (result conversion,
-    ``outfile_prefix``, ``format_only``) behaves as in mmdet's
+    values are also logged as a table. With ``froc_fps`` it also reports
+    the FROC sensitivity over all classes at those mean false positives per
+    image, ``froc_sens@1fp`` and so on (IoU 0.5, see
+    :mod:`~mmspine.evaluation.functional.froc`). Everything else (result
+    conversion, ``outfile_prefix``, ``format_only``) behaves as in mmdet's
     :class:`CocoMetric`.
 
     Args:
@@ -31,6 +36,9 @@ class SpineXRMetric(CocoMetric):
             Must contain ``headline_iou``.
         headline_iou (float): IoU of the headline metric. Defaults to 0.5.
         max_dets (int): Detections kept per image. Defaults to 100.
+        froc_fps (Sequence[float], optional): False positives per image at
+            which to report the FROC sensitivity. Defaults to (0.5, 1, 2,
+            4); None or () for none.
         **kwargs: Passed to :class:`CocoMetric`; ``metric`` must be 'bbox'.
     """
 
@@ -40,6 +48,7 @@ class SpineXRMetric(CocoMetric):
                  iou_thrs: Sequence[float] = SPINEXR_IOU_THRS,
                  headline_iou: float = 0.5,
                  max_dets: int = 100,
+                 froc_fps: Optional[Sequence[float]] = FROC_REPORT_FPS,
                  **kwargs) -> None:
         metric = kwargs.pop('metric', 'bbox')
         if metric not in ('bbox', ['bbox']):
@@ -57,6 +66,7 @@ class SpineXRMetric(CocoMetric):
                              f'iou_thrs={list(iou_thrs)}')
         self.headline_idx = int(matches[0])
         self.headline_iou = headline_iou
+        self.froc_fps = tuple(froc_fps or ())
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Run COCOeval at ``iou_thrs`` and collect overall and class APs."""
@@ -82,7 +92,12 @@ class SpineXRMetric(CocoMetric):
                 logger.info(f'results are saved in {outfile_prefix}.*')
                 return OrderedDict()
             predictions = load(result_files['bbox'])
-            return self._evaluate(predictions, logger)
+            eval_results = self._evaluate(predictions, logger)
+            if self.froc_fps:
+                eval_results.update(
+                    froc_metrics(self._coco_api.dataset, predictions,
+                                 self.froc_fps, self.cat_ids, self.img_ids))
+            return eval_results
         finally:
             if tmp_dir is not None:
                 tmp_dir.cleanup()

@@ -1,0 +1,58 @@
+from typing import Sequence
+
+import torch
+from mmdet.registry import HOOKS
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from torch import nn
+
+
+def _to_channels_last(module: nn.Module, args: tuple) -> tuple:
+    return tuple(
+        a.contiguous(memory_format=torch.channels_last
+                     ) if isinstance(a, torch.Tensor) and a.dim() == 4 else a
+        for a in args)
+
+
+def _to_contiguous(module: nn.Module, args: tuple, outputs):
+    if isinstance(outputs, torch.Tensor):
+        return outputs.contiguous()
+    return type(outputs)(o.contiguous() for o in outputs)
+
+
+@HOOKS.register_module()
+class ChannelsLastHook(Hook):
+    """Run a chain of convolutional modules in channels_last layout.
+
+    Tensor cores convolve NHWC natively; with NCHW tensors cuDNN transposes
+    around each convolution. The weights of ``modules`` are converted once,
+    the first module's image input on every call, and the last module's
+    outputs go back to contiguous NCHW, because mmcv's RoIAlign kernels
+    index NCHW memory without checking the layout.
+
+    Args:
+        modules (Sequence[str]): Attributes of the detector, in the order
+            data flows through them. Defaults to ('backbone', 'neck').
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self, modules: Sequence[str] = ('backbone', 'neck')) -> None:
+        if not modules:
+            raise ValueError('ChannelsLastHook needs at least one module')
+        self.modules = tuple(modules)
+
+    def before_run(self, runner) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        chain = []
+        for name in self.modules:
+            module = getattr(model, name, None)
+            if not isinstance(module, nn.Module):
+                raise AttributeError(
+                    f'ChannelsLastHook: {type(model).__name__} has no module '
+                    f'{name!r}')
+            module.to(memory_format=torch.channels_last)
+            chain.append(module)
+        chain[0].register_forward_pre_hook(_to_channels_last)
+        chain[-1].register_forward_hook(_to_contiguous)
