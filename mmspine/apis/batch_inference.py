@@ -14,11 +14,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Union
 
+import cv2
 import numpy as np
 from tqdm import tqdm
 
 from ..dicom.batch import log_line
-from ..dicom.convert import InputError, write_png_atomic
+from ..dicom.convert import InputError
 from ..dicom.voi import describe_error
 from ..fileio import atomic_write
 from ..version import __version__
@@ -108,10 +109,13 @@ def _write_outputs(inferencer, result: dict, image: LoadedImage,
     if overlays:
         os.makedirs(osp.dirname(paths['overlay']), exist_ok=True)
         pixels = image.pixels[inferencer.detectors[0].mode]
-        write_png_atomic(
-            draw_overlay(
-                pixels, result, overlay_size, min_score=overlay_score_thr),
-            paths['overlay'])
+        canvas = draw_overlay(
+            pixels, result, overlay_size, min_score=overlay_score_thr)
+        ok, png = cv2.imencode('.png', canvas)
+        if not ok:
+            raise OSError(f'PNG encoding failed for {paths["overlay"]}')
+        with atomic_write(paths['overlay'], 'wb') as f:
+            f.write(png.tobytes())
     if sr and result['is_dicom']:
         from ..dicom.sr import write_findings_sr
         os.makedirs(osp.dirname(paths['sr']), exist_ok=True)

@@ -75,6 +75,21 @@ def inference_pipeline(cfg: Config) -> Compose:
     return Compose(steps)
 
 
+def preprocess_of(cfg: Config) -> dict:
+    """DICOM pixel mode and max size the model was trained with.
+
+    A config that trains from DICOMs says so in its test pipeline's
+    ``LoadSpineDICOM``; one trained on PNGs in its ``preprocess`` dict
+    (how ``dicom2png`` made them).
+    """
+    for step in cfg.test_dataloader.dataset.pipeline:
+        if step['type'].split('.')[-1] == 'LoadSpineDICOM':
+            return dict(
+                mode=step.get('mode', 'reference'),
+                max_size=step.get('max_size'))
+    return dict(DEFAULT_PREPROCESS, **cfg.get('preprocess', {}))
+
+
 def build_model(config: Union[str, Config],
                 checkpoint: Optional[str],
                 device: str = 'cpu',
@@ -121,7 +136,7 @@ def build_model(config: Union[str, Config],
         # proposal boxes); plain random weights give degenerate boxes
         model.init_weights()
     model.to(device).eval()
-    preprocess = dict(DEFAULT_PREPROCESS, **cfg.get('preprocess', {}))
+    preprocess = preprocess_of(cfg)
     classes = tuple((meta.get('dataset_meta') or {}).get('classes') or ())
     return LoadedModel(name, cfg, model, inference_pipeline(cfg),
                        preprocess['mode'], preprocess['max_size'], classes)
@@ -415,5 +430,5 @@ class SpineInferencer:
 
 __all__ = [
     'DEFAULT_C', 'DEFAULT_K', 'DEFAULT_SCORE_THR', 'LoadedModel',
-    'SpineInferencer', 'build_model', 'inference_pipeline'
+    'SpineInferencer', 'build_model', 'inference_pipeline', 'preprocess_of'
 ]

@@ -240,3 +240,23 @@ def test_sr_per_dicom(phantom_infer_models, ensemble, tmp_path):
             result['findings']):
         assert a['lesion_type'] == b['lesion_type']
         np.testing.assert_allclose(a['bbox'], b['bbox'], atol=1e-3)
+
+
+def test_preprocess_from_config():
+    """PNG-trained configs name it in preprocess, DICOM-trained ones in
+    their loader."""
+    from mmengine.config import Config
+
+    from mmspine.apis.inferencer import preprocess_of
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    base = osp.join(root, 'configs', '_base_', 'datasets')
+    assert preprocess_of(
+        Config.fromfile(osp.join(base, 'spinexr_detection.py'))) == dict(
+            mode='reference', max_size=None)
+    phantom = Config.fromfile(
+        osp.join(root, 'configs', 'spine', 'phantom',
+                 'faster_rcnn_r18_phantom.py'))
+    assert preprocess_of(phantom)['max_size'] == 512
+    dicom = Config.fromfile(osp.join(base, 'spinexr_detection_dicom.py'))
+    dicom.test_dataloader.dataset.pipeline[0].max_size = 640
+    assert preprocess_of(dicom) == dict(mode='reference', max_size=640)
