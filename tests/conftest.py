@@ -151,3 +151,86 @@ def mmdet_registry():
     """Register mmdet's and mmspine's modules, scope 'mmdet'."""
     from mmspine.utils import register_all_modules
     register_all_modules(init_default_scope=True)
+
+
+def _infer_cfg_options(root: str, work_dir: str, max_iters: int,
+                       seed: int) -> Dict:
+    """Options that train a phantom config on ``root``'s test split."""
+    opts = {
+        'train_cfg.max_iters': max_iters,
+        'train_cfg.val_begin': max_iters + 1,
+        'default_hooks.checkpoint.interval': max_iters,
+        'default_hooks.logger.interval': 1,
+        'randomness': dict(seed=seed),
+        'work_dir': work_dir,
+    }
+    for loader in ('train', 'val', 'test'):
+        opts[f'{loader}_dataloader.num_workers'] = 0
+        opts[f'{loader}_dataloader.persistent_workers'] = False
+    return opts
+
+
+@pytest.fixture(scope='session')
+def phantom_infer_models(tmp_path_factory, mmdet_registry) -> Dict:
+    """A phantom (4 test DICOMs, 256 px, PNGs at --max-size 160) and, trained
+    2 iterations each on it, two Faster R-CNNs and one DenseNet classifier.
+
+    Returns ``root``, ``dicom_dir``, ``max_size``, ``det`` (two ``(config,
+    checkpoint)`` pairs) and ``cls`` (one pair); the configs are the ones
+    the Runner dumped, with the training options merged in.
+    """
+    import torch
+
+    from mmspine.apis import build_runner, load_config, set_data_root
+    from mmspine.phantom import prepare_phantom_dataset
+
+    root = str(tmp_path_factory.mktemp('phantom_infer'))
+    max_size = 160
+    prepare_phantom_dataset(root, 0, 4, seed=0, size=256, max_size=max_size)
+    det_config = osp.join(REPO_ROOT, 'configs', 'spine', 'phantom',
+                          'faster_rcnn_r18_phantom.py')
+    cls_config = osp.join(REPO_ROOT, 'configs', 'spine_cls',
+                          'densenet121_phantom.py')
+    # the test split trains too: this is about plumbing, not accuracy
+    det_opts = {
+        'preprocess.max_size': max_size,
+        'train_dataloader.batch_size': 2,
+        'train_dataloader.dataset.dataset.ann_file': 'annotations/test.json',
+        'train_dataloader.dataset.dataset.data_prefix.img': 'test_images/',
+        'train_dataloader.dataset.dataset.pipeline.2.scales': [(160, 128)],
+        'param_scheduler.0.end': 1,
+    }
+    for loader in ('val', 'test'):
+        det_opts[f'{loader}_dataloader.dataset.pipeline.1.scale'] = (160, 128)
+    cls_opts = {
+        'preprocess.max_size': max_size,
+        'train_dataloader.batch_size': 4,
+        'train_dataloader.dataset.ann_file': 'annotations/test.csv',
+        'train_dataloader.dataset.data_prefix.img': 'test_images/',
+    }
+    threads = torch.get_num_threads()
+    # one thread: on a loaded machine two threads wait on each other
+    torch.set_num_threads(1)
+    try:
+        models = {}
+        for name, config, opts, seed in (('det0', det_config, det_opts, 0),
+                                         ('det1', det_config, det_opts, 1),
+                                         ('cls0', cls_config, cls_opts, 0)):
+            cfg = load_config(
+                config,
+                dict(opts,
+                     **_infer_cfg_options(root, osp.join(root, name), 2,
+                                          seed)))
+            set_data_root(cfg, root)
+            build_runner(cfg).train()
+            # the config the Runner dumps has the options merged in
+            models[name] = (osp.join(root, name, osp.basename(config)),
+                            osp.join(root, name, 'iter_2.pth'))
+    finally:
+        torch.set_num_threads(threads)
+    return dict(
+        root=root,
+        dicom_dir=osp.join(root, 'dicom', 'test_images'),
+        max_size=max_size,
+        det=[models['det0'], models['det1']],
+        cls=[models['cls0']])

@@ -2,8 +2,9 @@
 
 Phantom DICOMs -> PNG -> COCO JSON -> train a detector -> test it -> print
 the per-class AP table and mAP@0.5 -> overlays of predictions beside ground
-truth under WORK_DIR/test/<timestamp>/overlays -> the HTML evaluation report
-WORK_DIR/report.html.
+truth under WORK_DIR/test/<timestamp>/overlays -> findings for the test
+DICOMs as tools/infer.py writes them, under WORK_DIR/infer -> the HTML
+evaluation report WORK_DIR/report.html.
 """
 import argparse
 import os.path as osp
@@ -43,7 +44,7 @@ def main() -> None:
     print(f'\nphantom test mAP@0.5: {metrics["spinexr/bbox_mAP_50"]:.4f}  '
           f'mAP@[0.2:0.5]: {metrics["spinexr/bbox_mAP"]:.4f}  '
           f'({time.time() - start:.0f} s; overlays under '
-          f'{args.work_dir}/test/)')
+          f'{args.work_dir}/test/, findings under {args.work_dir}/infer/)')
     print(f'report: {osp.abspath(osp.join(args.work_dir, "report.html"))}')
 
 

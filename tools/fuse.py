@@ -28,6 +28,10 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='also sweep c and k (use a validation split)')
     parser.add_argument(
+        '--rule-out',
+        help='with --sweep, write the best c and k as JSON here, for '
+        'tools/infer.py --rule')
+    parser.add_argument(
         '--c-grid', type=float, nargs='+', default=DEFAULT_C_GRID)
     parser.add_argument(
         '--k-grid', type=float, nargs='+', default=DEFAULT_K_GRID)
@@ -49,7 +53,8 @@ def main() -> None:
         sweep=args.sweep,
         c_grid=args.c_grid,
         k_grid=args.k_grid,
-        num_bootstrap=args.num_bootstrap)
+        num_bootstrap=args.num_bootstrap,
+        rule_out=args.rule_out)
     print(result['report'])
 
 

@@ -3,6 +3,8 @@
 _base_ = './densenet121.py'
 
 data_root = 'data/phantom/'
+# the phantom's PNGs are made with --max-size 512 (make demo)
+preprocess = dict(mode='reference', max_size=512)
 img_size = 64
 batch_size = 8
 max_iters = 300

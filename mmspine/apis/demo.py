@@ -5,6 +5,8 @@ from typing import Dict, Optional
 from mmengine.config import Config
 
 from ..phantom import prepare_phantom_dataset
+from .batch_inference import infer_to_dir
+from .inferencer import SpineInferencer
 from .launch import add_dump_results, build_runner, load_config, setup_test
 
 DEMO_CONFIG = osp.join(
@@ -42,13 +44,16 @@ def run_demo(work_dir: str,
              seed: int = 0,
              workers: int = 2,
              cfg_options: Optional[dict] = None,
-             report: bool = True) -> Dict[str, float]:
-    """Phantom -> PNG -> COCO -> train -> test -> overlays -> report.
+             report: bool = True,
+             infer: bool = True) -> Dict[str, float]:
+    """Phantom -> PNG -> COCO -> train -> test -> report -> inference.
 
     Args:
         work_dir (str): Gets ``data/`` (the phantom, reused when complete),
-            ``train/`` (logs, checkpoints) and ``test/`` (metrics, and
-            predictions drawn beside ground truth under ``test/overlays``).
+            ``train/`` (logs, checkpoints), ``test/`` (metrics, and
+            predictions drawn beside ground truth under ``test/overlays``)
+            and ``infer/`` (what ``tools/infer.py`` writes for the test
+            DICOMs: findings, overlays and DICOM SRs).
         config (str): Detector config.
         num_train (int): Phantom training images (half are 'No finding').
         num_test (int): Phantom test images.
@@ -59,6 +64,9 @@ def run_demo(work_dir: str,
         cfg_options (dict, optional): Config overrides for both runs.
         report (bool): Dump the test predictions to ``test/preds.pkl`` and
             write the HTML evaluation report ``report.html`` from them.
+        infer (bool): End as a user would: the trained detector on the
+            test DICOMs through ``SpineInferencer``; prints where the
+            outputs are.
 
     Returns:
         dict: The test metrics (``spinexr/bbox_mAP_50`` and the rest).
@@ -89,6 +97,13 @@ def run_demo(work_dir: str,
     metrics = runner.test()
     if report:
         write_demo_report(work_dir, preds, config, checkpoint)
+    if infer:
+        # the config the Runner dumped holds cfg_options; the DICOMs are
+        # converted as the PNGs were, at max_size
+        trained = osp.join(train_cfg.work_dir, osp.basename(config))
+        infer_demo(trained, checkpoint,
+                   osp.join(data_root, 'dicom', 'test_images'),
+                   osp.join(work_dir, 'infer'), max_size)
     return metrics
 
 
@@ -105,3 +120,18 @@ def write_demo_report(work_dir: str, preds: str, config: str,
         checkpoint=checkpoint,
         title='mmspine demo: phantom test set')
     return path
+
+
+def infer_demo(config: str, checkpoint: str, dicom_dir: str, out_dir: str,
+               max_size: int) -> None:
+    """``tools/infer.py`` on the phantom's test DICOMs; print the outputs."""
+    print(f'\ninference, as: python tools/infer.py {dicom_dir} --det '
+          f'{config} {checkpoint} --cfg-options preprocess.max_size='
+          f'{max_size} --overlays --sr --out-dir {out_dir}')
+    inferencer = SpineInferencer([(config, checkpoint, {
+        'preprocess.max_size': max_size
+    })])
+    summary = infer_to_dir(inferencer, [dicom_dir], out_dir, sr=True)
+    print(summary)
+    print(f'overlays:  {osp.join(out_dir, "overlays")}')
+    print(f'DICOM SRs: {osp.join(out_dir, "sr")}')

@@ -6,6 +6,7 @@ stem of the COCO ``file_name``, which is the VinDr image_id.
 """
 import contextlib
 import io
+import json
 import os.path as osp
 import pickle
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -15,6 +16,7 @@ from mmengine.fileio import load
 from terminaltables import AsciiTable
 
 from ..evaluation.metrics.spinexr_metric import SPINEXR_IOU_THRS, SpineXRMetric
+from ..fileio import atomic_write
 from ..metainfo import SPINEXR_CLASSES
 
 #: Default grid of the classifier threshold c in a sweep.
@@ -106,6 +108,67 @@ def apply_decision_rule(detections: Sequence[dict],
         d for d in detections
         if abnormal_probs[d['image_id']] >= c or d['score'] >= k
     ]
+
+
+def gate_mask(scores: np.ndarray,
+              p_abnormal: float,
+              c: float,
+              k: float = 0.5) -> np.ndarray:
+    """The rule on one image: which of its boxes to keep.
+
+    Args:
+        scores (np.ndarray): The image's box scores.
+        p_abnormal (float): Classifier probability that it is abnormal.
+        c (float): Classifier threshold.
+        k (float): Box score an image called normal still needs.
+
+    Returns:
+        np.ndarray: Boolean mask, all True when ``p_abnormal >= c``.
+    """
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if p_abnormal >= c:
+        return np.ones(len(scores), dtype=bool)
+    return scores >= k
+
+
+def save_rule(path: str, c: float, k: float, **info) -> dict:
+    """Write ``{"c": c, "k": k, ...}`` as JSON, for ``tools/infer.py``.
+
+    Args:
+        path (str): JSON file, written atomically.
+        c (float): Classifier threshold.
+        k (float): Box score threshold.
+        **info: Where the values came from (e.g. ``map50``, ``source``).
+
+    Returns:
+        dict: What was written.
+    """
+    rule = dict(c=float(c), k=float(k), **info)
+    with atomic_write(path, 'w') as f:
+        json.dump(rule, f, indent=2)
+    return rule
+
+
+def load_rule(path: str) -> Tuple[float, float]:
+    """Read ``(c, k)`` from a JSON of :func:`save_rule`.
+
+    Raises:
+        ValueError: naming the file when ``c`` or ``k`` is missing or not
+            a number in [0, 1].
+    """
+    with open(path) as f:
+        try:
+            rule = json.load(f)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f'{path}: not JSON ({exc})') from None
+    values = []
+    for key in ('c', 'k'):
+        value = rule.get(key) if isinstance(rule, dict) else None
+        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ValueError(f'{path}: "{key}" must be a number in [0, 1], '
+                             f'got {value!r}')
+        values.append(float(value))
+    return values[0], values[1]
 
 
 def max_box_scores(detections: Sequence[dict],
@@ -229,7 +292,8 @@ def sweep_table(grid: np.ndarray,
 
 __all__ = [
     'DEFAULT_C_GRID', 'DEFAULT_K_GRID', 'DetectionEvaluator',
-    'apply_decision_rule', 'compare_table', 'fuse_and_evaluate',
-    'image_id_map', 'load_detections', 'max_box_scores', 'probs_by_coco_id',
-    'reverse_scores', 'sweep_decision_rule', 'sweep_table'
+    'apply_decision_rule', 'compare_table', 'fuse_and_evaluate', 'gate_mask',
+    'image_id_map', 'load_detections', 'load_rule', 'max_box_scores',
+    'probs_by_coco_id', 'reverse_scores', 'save_rule', 'sweep_decision_rule',
+    'sweep_table'
 ]

@@ -11,7 +11,8 @@ from ..metainfo import SPINEXR_CLASSES
 from .decision_rule import (DEFAULT_C_GRID, DEFAULT_K_GRID, DetectionEvaluator,
                             compare_table, fuse_and_evaluate, image_id_map,
                             load_detections, max_box_scores, probs_by_coco_id,
-                            reverse_scores, sweep_decision_rule, sweep_table)
+                            reverse_scores, save_rule, sweep_decision_rule,
+                            sweep_table)
 from .ensemble import sigmoid
 
 
@@ -26,7 +27,8 @@ def fuse(det_file: str,
          c_grid: Sequence[float] = DEFAULT_C_GRID,
          k_grid: Sequence[float] = DEFAULT_K_GRID,
          classes: Sequence[str] = SPINEXR_CLASSES,
-         num_bootstrap: int = 10000) -> dict:
+         num_bootstrap: int = 10000,
+         rule_out: Optional[str] = None) -> dict:
     """Apply the decision rule and report; optionally reverse and sweep.
 
     Args:
@@ -43,6 +45,9 @@ def fuse(det_file: str,
         sweep (bool): Also evaluate the rule over ``c_grid`` x ``k_grid``.
         classes (Sequence[str]): Detector classes in label order (pickles).
         num_bootstrap (int): Resamples of the classifier CIs (reverse).
+        rule_out (str, optional): With ``sweep``, write the best ``c`` and
+            ``k`` as JSON here (:func:`save_rule`), for ``tools/infer.py
+            --rule``.
 
     Returns:
         dict: 'c', 'k', 'before', 'after', 'fused' and 'report' (the
@@ -50,6 +55,8 @@ def fuse(det_file: str,
         classifier and the combined score); with ``sweep`` 'sweep' (best
         c, k, mAP and the grid).
     """
+    if rule_out is not None and not sweep:
+        raise ValueError('rule_out (--rule-out) needs sweep (--sweep)')
     evaluator = DetectionEvaluator(ann_file)
     detections = load_detections(det_file, evaluator.coco, classes)
     ids, logits, labels = load_cls_predictions(cls_file)
@@ -116,5 +123,13 @@ def fuse(det_file: str,
             best_k=best[1],
             best_map50=best[2],
             grid=np.asarray(grid))
+        if rule_out is not None:
+            save_rule(
+                rule_out,
+                best[0],
+                best[1],
+                map50=best[2],
+                source=f'tools/fuse.py --sweep on {ann_file}')
+            report.append(f'rule written to {rule_out}')
     out['report'] = '\n'.join(report)
     return out

@@ -264,7 +264,7 @@ def test_ensemble_tool(tool_classifier, runner_classifier, tmp_path):
 def test_fuse_tool_json_and_pickle(detector, tool_classifier, tmp_path):
     from mmspine.evaluation import load_cls_predictions, youden_threshold
     from mmspine.fusion import (DetectionEvaluator, fuse, load_detections,
-                                sigmoid)
+                                load_rule, sigmoid)
 
     assert osp.isfile(detector['json']) and osp.isfile(detector['pkl'])
     cls_csv = tool_classifier['csv']
@@ -293,13 +293,16 @@ def test_fuse_tool_json_and_pickle(detector, tool_classifier, tmp_path):
         assert dropped == (normal and d['score'] < 0.5)
 
     out_json = str(tmp_path / 'fused.json')
+    rule_json = str(tmp_path / 'rule.json')
     out = run_tool('tools/fuse.py', detector['pkl'], cls_csv, detector['ann'],
                    '--out', out_json, '--reverse', '--sweep', '--c-grid',
                    '0.2', '0.5', '0.8', '--k-grid', '0.3', '0.5',
-                   '--num-bootstrap', '200')
+                   '--num-bootstrap', '200', '--rule-out', rule_json)
     fused = json.load(open(out_json))
     assert len(fused) == len(from_pkl['fused'])
     for name in SPINEXR_CLASSES:
         assert name in out
     assert 'best pair: c = ' in out and 'reverse direction' in out
+    c, k = load_rule(rule_json)
+    assert f'best pair: c = {c:g}, k = {k:g}' in out
     print('\n' + out)

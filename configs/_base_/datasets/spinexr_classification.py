@@ -1,6 +1,10 @@
 # VinDr-SpineXR abnormal vs normal, image-level labels from the VinDr CSVs.
 # Layout under data_root:
 #   train_images/*.png, test_images/*.png, annotations/{train,test}.csv
+# How the PNGs were made from the DICOMs (tools/dataset_converters/
+# dicom2png.py --mode, --max-size): tools/infer.py converts DICOMs the same
+# way, so the model sees the pixels it was trained on.
+preprocess = dict(mode='reference', max_size=None)
 dataset_type = 'SpineXRClsDataset'
 data_root = 'data/spinexr/'
 train_ann_file = 'annotations/train.csv'

@@ -1,6 +1,10 @@
 # VinDr-SpineXR lesion detection, after preprocessing to PNG + COCO JSON
 # (tools/dataset_converters). Layout under data_root:
 #   train_images/*.png, test_images/*.png, annotations/{train,test}.json
+# How the PNGs were made from the DICOMs (tools/dataset_converters/
+# dicom2png.py --mode, --max-size): tools/infer.py converts DICOMs the same
+# way, so the model sees the pixels it was trained on.
+preprocess = dict(mode='reference', max_size=None)
 dataset_type = 'SpineXRDataset'
 data_root = 'data/spinexr/'
 train_ann_file = 'annotations/train.json'
@@ -29,10 +33,7 @@ backend_args = None
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='RandomChoiceResize',
-        scales=train_scales,
-        keep_ratio=True),
+    dict(type='RandomChoiceResize', scales=train_scales, keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs')
 ]

@@ -5,6 +5,7 @@ _base_ = '../faster_rcnn_r50_fpn.py'
 
 data_root = 'data/phantom/'
 # PNGs are made with --max-size 512; training sees the long side at 320.
+preprocess = dict(mode='reference', max_size=512)
 train_scales = [(320, 224), (320, 256), (320, 288)]
 test_scale = (320, 256)
 train_batch_size = 4

@@ -5,6 +5,8 @@
 _base_ = '../sparse_rcnn_r50.py'
 
 data_root = 'data/phantom/'
+# the phantom's PNGs are made with --max-size 512 (make demo)
+preprocess = dict(mode='reference', max_size=512)
 train_scales = [(320, 224), (320, 256), (320, 288)]
 test_scale = (320, 256)
 train_batch_size = 4

@@ -1,0 +1,270 @@
+"""A batch of radiographs through :class:`SpineInferencer` into a folder.
+
+What ``tools/infer.py`` runs. Each input's outputs (overlay, SR) are
+written first and its ``results/<image_id>.json`` last, atomically, so a
+rerun skips exactly the inputs that are complete. A bad input gets one
+line on stderr and a row in the report; the batch goes on.
+"""
+import csv
+import json
+import os
+import os.path as osp
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from ..dicom.batch import log_line
+from ..dicom.convert import InputError
+from ..dicom.voi import describe_error
+from ..fileio import atomic_write
+from ..version import __version__
+from .findings import (FAILED, OK, failed_result, write_findings_csv,
+                       write_findings_json, write_json)
+from .inputs import InferenceInput, LoadedImage, collect_inputs
+from .overlay import OVERLAY_SIZE, draw_overlay
+
+#: Columns of the report CSV: one row per input.
+REPORT_COLUMNS = ('image_id', 'source', 'status', 'reason', 'findings',
+                  'p_abnormal')
+REPORT_NAME = 'infer_report.csv'
+DONE = 'done'
+SKIPPED = 'skipped'
+
+
+@dataclass
+class InferenceSummary:
+    """What :func:`infer_to_dir` did.
+
+    Attributes:
+        out_dir (str): The output folder.
+        results (list[dict]): One result per input, in input order.
+        rows (list[dict]): The report rows.
+        counts (dict[str, int]): Inputs per status (done, skipped, failed).
+    """
+    out_dir: str
+    results: List[dict] = field(default_factory=list)
+    rows: List[Dict[str, str]] = field(default_factory=list)
+    counts: Dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any input failed, else 0."""
+        return 1 if self.counts.get(FAILED) else 0
+
+    def __str__(self) -> str:
+        parts = ', '.join(f'{self.counts.get(s, 0)} {s}'
+                          for s in (DONE, SKIPPED, FAILED))
+        return (f'{len(self.rows)} inputs: {parts}\n'
+                f'findings: {osp.join(self.out_dir, "findings.json")}, '
+                f'{osp.join(self.out_dir, "findings.csv")}\n'
+                f'report:   {osp.join(self.out_dir, REPORT_NAME)}')
+
+
+def load_or_fail(inferencer, item: InferenceInput) -> Union[LoadedImage, dict]:
+    """The loaded input, or its failed result naming the reason."""
+    try:
+        return inferencer.load(item)
+    except InputError as exc:
+        return failed_result(item.source, item.image_id, str(exc))
+    except Exception as exc:
+        return failed_result(item.source, item.image_id, describe_error(exc))
+
+
+def _paths(out_dir: str, image_id: str) -> Dict[str, str]:
+    return dict(
+        result=osp.join(out_dir, 'results', f'{image_id}.json'),
+        overlay=osp.join(out_dir, 'overlays', f'{image_id}.png'),
+        sr=osp.join(out_dir, 'sr', f'{image_id}.dcm'))
+
+
+def _previous(item: InferenceInput, paths: Dict[str, str], settings: dict,
+              overlays: bool, sr: bool) -> Optional[dict]:
+    """The saved result of ``item`` if all its outputs are complete."""
+    try:
+        with open(paths['result']) as f:
+            saved = json.load(f)
+    except (OSError, ValueError):
+        return None
+    result = saved.get('result') if isinstance(saved, dict) else None
+    if (saved.get('settings') != settings or not isinstance(result, dict)
+            or result.get('source') != item.source
+            or result.get('status') != OK):
+        return None
+    if overlays and not osp.isfile(paths['overlay']):
+        return None
+    if sr and result.get('is_dicom') and not osp.isfile(paths['sr']):
+        return None
+    return result
+
+
+def _write_outputs(inferencer, result: dict, image: LoadedImage,
+                   paths: Dict[str, str], settings: dict, overlays: bool,
+                   sr: bool, overlay_size: Optional[int],
+                   overlay_score_thr: float) -> None:
+    if overlays:
+        os.makedirs(osp.dirname(paths['overlay']), exist_ok=True)
+        pixels = image.pixels[inferencer.detectors[0].mode]
+        canvas = draw_overlay(
+            pixels, result, overlay_size, min_score=overlay_score_thr)
+        ok, png = cv2.imencode('.png', canvas)
+        if not ok:
+            raise OSError(f'PNG encoding failed for {paths["overlay"]}')
+        with atomic_write(paths['overlay'], 'wb') as f:
+            f.write(png.tobytes())
+    if sr and result['is_dicom']:
+        from ..dicom.sr import write_findings_sr
+        os.makedirs(osp.dirname(paths['sr']), exist_ok=True)
+        write_findings_sr(image.dataset, result, paths['sr'])
+    # last: its presence marks the input as complete
+    write_json(dict(settings=settings, result=result), paths['result'])
+
+
+def infer_to_dir(inferencer,
+                 inputs: Sequence[Union[str, np.ndarray]],
+                 out_dir: str,
+                 overlays: bool = True,
+                 sr: bool = False,
+                 resume: bool = True,
+                 progress: bool = True,
+                 overlay_size: Optional[int] = OVERLAY_SIZE,
+                 overlay_score_thr: float = 0.3) -> InferenceSummary:
+    """Run ``inferencer`` on files and folders; write everything to a folder.
+
+    ``out_dir`` gets ``findings.json`` (every input's result),
+    ``findings.csv`` (VinDr CSV rows plus score and p_abnormal),
+    ``infer_report.csv`` (one row per input: done, skipped or failed, and
+    why), ``results/`` (one JSON per input, for resuming), and with the
+    switches ``overlays/`` (PNG per input) and ``sr/`` (DICOM SR per DICOM
+    input, ``mmspine.dicom.sr.write_findings_sr``).
+
+    Args:
+        inferencer (SpineInferencer): The models.
+        inputs (Sequence): Files, folders (recursive) or arrays.
+        out_dir (str): Output folder.
+        overlays (bool): Draw the findings on a downscaled image.
+        sr (bool): Write a DICOM SR per DICOM input.
+        resume (bool): Skip inputs whose outputs are complete and were made
+            with the same settings.
+        progress (bool): Show a progress bar (images/s).
+        overlay_size (int, optional): Long side of the overlays.
+        overlay_score_thr (float): Findings scoring lower are not drawn.
+
+    Returns:
+        InferenceSummary: results, report rows and counts; ``exit_code`` is
+        1 when any input failed.
+    """
+    if sr:
+        # fail now, not after the first batch
+        from ..dicom.sr import write_findings_sr  # noqa: F401
+    items = collect_inputs(inputs)
+    os.makedirs(osp.join(out_dir, 'results'), exist_ok=True)
+    settings = json.loads(json.dumps(inferencer.settings()))
+    results: Dict[int, dict] = {}
+    status: Dict[int, str] = {}
+    todo: List[int] = []
+    first: Dict[str, str] = {}
+    for i, item in enumerate(items):
+        if item.image_id in first:
+            results[i] = failed_result(
+                item.source, item.image_id,
+                f'duplicate image id; {first[item.image_id]} is processed '
+                'instead')
+            status[i] = FAILED
+            log_line(f'{item.source}: {results[i]["reason"]}', progress)
+            continue
+        first[item.image_id] = item.source or item.image_id
+        prev = _previous(item, _paths(out_dir, item.image_id), settings,
+                         overlays, sr) if resume and item.source else None
+        if prev is not None:
+            results[i], status[i] = prev, SKIPPED
+        else:
+            todo.append(i)
+
+    bar = tqdm(
+        total=len(todo),
+        desc='infer',
+        unit='img',
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True)
+    try:
+        for start in range(0, len(todo), inferencer.batch_size):
+            batch = todo[start:start + inferencer.batch_size]
+            loaded = {i: load_or_fail(inferencer, items[i]) for i in batch}
+            good = [i for i in batch if isinstance(loaded[i], LoadedImage)]
+            for i in batch:
+                if i not in good:
+                    results[i], status[i] = loaded[i], FAILED
+            try:
+                predicted = inferencer.predict([items[i] for i in good],
+                                               [loaded[i] for i in good])
+            except Exception as exc:
+                reason = f'inference failed: {describe_error(exc)}'
+                predicted = [
+                    failed_result(items[i].source, items[i].image_id, reason)
+                    for i in good
+                ]
+            for i, result in zip(good, predicted):
+                results[i], status[i] = result, DONE
+                if result['status'] != OK:
+                    status[i] = FAILED
+                    continue
+                start_write = time.perf_counter()
+                try:
+                    _write_outputs(inferencer, result, loaded[i],
+                                   _paths(out_dir, items[i].image_id),
+                                   settings, overlays, sr, overlay_size,
+                                   overlay_score_thr)
+                except Exception as exc:
+                    results[i] = failed_result(
+                        items[i].source, items[i].image_id,
+                        f'writing outputs: {describe_error(exc)}')
+                    status[i] = FAILED
+                inferencer.timings['writing'] += \
+                    time.perf_counter() - start_write
+            for i in batch:
+                if status[i] == FAILED:
+                    log_line(
+                        f'{items[i].source or items[i].image_id}: failed: '
+                        f'{results[i]["reason"]}', progress)
+            bar.update(len(batch))
+    finally:
+        bar.close()
+
+    ordered = [results[i] for i in range(len(items))]
+    start_write = time.perf_counter()
+    summary = InferenceSummary(out_dir, ordered)
+    for i, result in enumerate(ordered):
+        summary.counts[status[i]] = summary.counts.get(status[i], 0) + 1
+        p = result.get('p_abnormal')
+        summary.rows.append(
+            dict(
+                image_id=result['image_id'],
+                source=result['source'],
+                status=status[i],
+                reason=result['reason'],
+                findings=len(result['findings']),
+                p_abnormal='' if p is None else f'{p:.6f}'))
+    write_findings_json(
+        ordered,
+        osp.join(out_dir, 'findings.json'),
+        mmspine_version=__version__,
+        settings=settings)
+    write_findings_csv(ordered, osp.join(out_dir, 'findings.csv'))
+    with atomic_write(osp.join(out_dir, REPORT_NAME), 'w', newline='') as f:
+        writer = csv.DictWriter(f, REPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(summary.rows)
+    inferencer.timings['writing'] += time.perf_counter() - start_write
+    return summary
+
+
+__all__ = [
+    'InferenceSummary', 'REPORT_COLUMNS', 'collect_inputs', 'infer_to_dir',
+    'load_or_fail'
+]

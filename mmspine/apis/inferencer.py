@@ -1,0 +1,434 @@
+"""``SpineInferencer``: radiographs in, lesion findings out.
+
+Detectors (one or more, fused by Weighted Boxes Fusion), optional
+horizontal-flip TTA, an optional classifier ensemble and the paper's
+decision rule, with every box mapped back to the source's pixel grid.
+mmdet's ``DetInferencer`` is the model for the interface; the difference is
+that preprocessing starts from the DICOM, as training did.
+"""
+import os.path as osp
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+import torch
+from mmcv.transforms import Compose
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_state_dict
+from scipy.special import expit
+
+from ..fusion import (WBF_IOU_THR, WBF_SKIP_BOX_THR, fuse_boxes_wbf, gate_mask,
+                      load_rule)
+from ..metainfo import SPINEXR_CLASSES
+from .batch_inference import load_or_fail
+from .findings import boxes_to_original, make_result
+from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
+                     collect_inputs, converted, load_input)
+from .launch import load_config
+
+#: Default classifier threshold c when classifiers are given without one.
+DEFAULT_C = 0.5
+#: Default box score an image called normal still needs (the paper's k).
+DEFAULT_K = 0.5
+#: Default score below which findings are dropped after fusion.
+DEFAULT_SCORE_THR = 0.05
+
+ModelSpec = Union[Tuple[Union[str, Config], Optional[str]], Sequence]
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for inference, with what it needs around it.
+
+    Attributes:
+        name (str): Config file stem.
+        cfg (Config): Its config.
+        model (torch.nn.Module): The model, in eval mode on the device.
+        pipeline (Compose): The config's test pipeline, minus loading.
+        mode (str): DICOM pixel mode of its training data.
+        max_size (int, optional): Long side of its training PNGs.
+        classes (tuple[str]): Detector classes (empty for classifiers).
+    """
+    name: str
+    cfg: Config
+    model: torch.nn.Module
+    pipeline: Compose
+    mode: str
+    max_size: Optional[int]
+    classes: Tuple[str, ...] = ()
+
+
+def inference_pipeline(cfg: Config) -> Compose:
+    """The test pipeline of ``cfg`` for in-memory images.
+
+    Transforms that load (``LoadImageFromFile``, ``LoadAnnotations``, ...)
+    are dropped: the inferencer hands over the converted pixels.
+    """
+    steps = [
+        t for t in cfg.test_dataloader.dataset.pipeline
+        if not t['type'].split('.')[-1].startswith('Load')
+    ]
+    return Compose(steps)
+
+
+def preprocess_of(cfg: Config) -> dict:
+    """DICOM pixel mode and max size the model was trained with.
+
+    A config that trains from DICOMs says so in its test pipeline's
+    ``LoadSpineDICOM``; one trained on PNGs in its ``preprocess`` dict
+    (how ``dicom2png`` made them).
+    """
+    for step in cfg.test_dataloader.dataset.pipeline:
+        if step['type'].split('.')[-1] == 'LoadSpineDICOM':
+            return dict(
+                mode=step.get('mode', 'reference'),
+                max_size=step.get('max_size'))
+    return dict(DEFAULT_PREPROCESS, **cfg.get('preprocess', {}))
+
+
+def build_model(config: Union[str, Config],
+                checkpoint: Optional[str],
+                device: str = 'cpu',
+                cfg_options: Optional[dict] = None) -> LoadedModel:
+    """Build a model from its config and load its weights.
+
+    Checkpoints load with ``torch.load(weights_only=True)`` and the types
+    :func:`mmspine.utils.allow_mmengine_checkpoint_types` allows, never as
+    plain pickles.
+
+    Args:
+        config (str | Config): Model config.
+        checkpoint (str, optional): Weights; None initialises the model as
+            its config says (for benchmarks; set pretrained ``init_cfg`` to
+            None to avoid downloads).
+        device (str): 'cpu' or 'cuda[:n]'.
+        cfg_options (dict, optional): Overrides merged into the config.
+    """
+    from ..utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    if isinstance(config, Config):
+        cfg = config.copy()
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        name = osp.splitext(osp.basename(cfg.filename or 'model'))[0]
+    else:
+        cfg = load_config(config, cfg_options)
+        name = osp.splitext(osp.basename(config))[0]
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    from mmdet.registry import MODELS
+    model = MODELS.build(cfg.model)
+    meta = {}
+    if checkpoint is not None:
+        ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
+        state = ckpt.get('state_dict', ckpt)
+        state = {
+            k[len('module.'):] if k.startswith('module.') else k: v
+            for k, v in state.items()
+        }
+        load_state_dict(model, state, strict=True)
+        meta = ckpt.get('meta') or {}
+    else:
+        # the config's initialisation (e.g. Sparse R-CNN's whole-image
+        # proposal boxes); plain random weights give degenerate boxes
+        model.init_weights()
+    model.to(device).eval()
+    preprocess = preprocess_of(cfg)
+    classes = tuple((meta.get('dataset_meta') or {}).get('classes') or ())
+    return LoadedModel(name, cfg, model, inference_pipeline(cfg),
+                       preprocess['mode'], preprocess['max_size'], classes)
+
+
+def _as_spec(spec: ModelSpec) -> tuple:
+    """``(config, checkpoint[, cfg_options])`` as three values."""
+    if len(spec) not in (2, 3):
+        raise ValueError('a model is (config, checkpoint) or (config, '
+                         f'checkpoint, cfg_options), got {spec!r}')
+    return spec[0], spec[1], spec[2] if len(spec) == 3 else None
+
+
+class SpineInferencer:
+    """Findings for radiographs from detectors, classifiers and the rule.
+
+    Args:
+        detectors (Sequence): ``(config, checkpoint)`` pairs, at least one;
+            a third item, a dict, overrides that model's config.
+        classifiers (Sequence): ``(config, checkpoint)`` pairs (or
+            triples) of abnormal-vs-normal classifiers; their logits are
+            averaged.
+        device (str): 'cpu' or 'cuda'. Defaults to 'cpu'.
+        rule (str, optional): JSON with ``c`` and ``k`` (``tools/fuse.py
+            --sweep --rule-out``); ``c`` and ``k`` override it.
+        c (float, optional): Classifier threshold; defaults to the rule
+            file's, else :data:`DEFAULT_C`.
+        k (float, optional): Box score that an image called normal still
+            needs; defaults to the rule file's, else 0.5 (the paper).
+        tta (bool): Also run each detector on the horizontally flipped
+            image and fuse both views by WBF.
+        score_thr (float): Findings scoring lower are dropped (after
+            fusion, before the rule).
+        wbf_weights (Sequence[float], optional): One weight per detector.
+        wbf_iou_thr (float): IoU above which WBF fuses two boxes.
+        wbf_skip_box_thr (float): Boxes scoring lower are ignored by WBF.
+        batch_size (int): Images per forward pass.
+        cfg_options (dict, optional): Overrides for every config (e.g.
+            ``{'preprocess.max_size': 512}``).
+        channels_last (bool): Convert models to channels-last memory
+            format (faster convolutions on some CPUs).
+
+    With a single detector and no TTA, the detector's boxes are taken as
+    they are: WBF of one set of boxes would still merge overlapping boxes.
+    """
+
+    def __init__(self,
+                 detectors: Sequence[ModelSpec],
+                 classifiers: Sequence[ModelSpec] = (),
+                 device: str = 'cpu',
+                 rule: Optional[str] = None,
+                 c: Optional[float] = None,
+                 k: Optional[float] = None,
+                 tta: bool = False,
+                 score_thr: float = DEFAULT_SCORE_THR,
+                 wbf_weights: Optional[Sequence[float]] = None,
+                 wbf_iou_thr: float = WBF_IOU_THR,
+                 wbf_skip_box_thr: float = WBF_SKIP_BOX_THR,
+                 batch_size: int = 1,
+                 cfg_options: Optional[dict] = None,
+                 channels_last: bool = False) -> None:
+        if not detectors:
+            raise ValueError('SpineInferencer needs at least one detector')
+        if wbf_weights is not None and len(wbf_weights) != len(detectors):
+            raise ValueError(f'{len(wbf_weights)} WBF weights for '
+                             f'{len(detectors)} detectors')
+        # a bad rule file fails before minutes of model loading
+        file_c, file_k = load_rule(rule) if rule else (None, None)
+        self.device = device
+        self.detectors = [
+            self._build(s, device, cfg_options) for s in detectors
+        ]
+        self.classifiers = [
+            self._build(s, device, cfg_options) for s in classifiers
+        ]
+        if channels_last:
+            for m in self.detectors + self.classifiers:
+                m.model.to(memory_format=torch.channels_last)
+        self.c = c if c is not None else (
+            file_c if file_c is not None else DEFAULT_C)
+        self.k = k if k is not None else (
+            file_k if file_k is not None else DEFAULT_K)
+        self.rule_file = rule
+        self.tta = tta
+        self.score_thr = score_thr
+        self.wbf_weights = (
+            list(wbf_weights) if wbf_weights is not None else [1.] *
+            len(detectors))
+        self.wbf_iou_thr = wbf_iou_thr
+        self.wbf_skip_box_thr = wbf_skip_box_thr
+        self.batch_size = max(1, int(batch_size))
+        self.classes = self.detectors[0].classes or SPINEXR_CLASSES
+        for det in self.detectors[1:]:
+            if det.classes and tuple(det.classes) != tuple(self.classes):
+                raise ValueError(f'detector {det.name} has classes '
+                                 f'{det.classes}, {self.detectors[0].name} '
+                                 f'{self.classes}')
+        self.modes = sorted(
+            {m.mode
+             for m in self.detectors + self.classifiers})
+        #: Seconds spent per stage since construction (for benchmarks).
+        self.timings: Dict[str, float] = dict.fromkeys(
+            ('read', 'classifier', 'detector', 'fusion', 'writing'), 0.)
+
+    @staticmethod
+    def _build(spec: ModelSpec, device: str,
+               cfg_options: Optional[dict]) -> LoadedModel:
+        config, checkpoint, own = _as_spec(spec)
+        options = dict(cfg_options or {}, **(own or {}))
+        return build_model(config, checkpoint, device, options or None)
+
+    # ------------------------------------------------------------------
+    @property
+    def rule(self) -> Optional[Tuple[float, float]]:
+        """``(c, k)``, or None without classifiers."""
+        return (self.c, self.k) if self.classifiers else None
+
+    @property
+    def model_names(self) -> dict:
+        """Names of the models, as in a result's ``model``."""
+        return dict(
+            detectors=[m.name for m in self.detectors],
+            classifiers=[m.name for m in self.classifiers])
+
+    def settings(self) -> dict:
+        """Everything that decides the results (for resuming a batch)."""
+        return dict(
+            model=self.model_names,
+            rule=self.rule,
+            tta=self.tta,
+            score_thr=self.score_thr,
+            wbf=[self.wbf_weights, self.wbf_iou_thr, self.wbf_skip_box_thr],
+            preprocess=[[m.mode, m.max_size]
+                        for m in self.detectors + self.classifiers])
+
+    # ------------------------------------------------------------------
+    def __call__(self, inputs: Sequence[Union[str, np.ndarray]]) -> List[dict]:
+        """Results for paths (files or folders) or arrays, in order.
+
+        Inputs that cannot be read get a result with status 'failed'.
+        """
+        items = collect_inputs(inputs)
+        results = []
+        for start in range(0, len(items), self.batch_size):
+            chunk = items[start:start + self.batch_size]
+            loaded = [load_or_fail(self, item) for item in chunk]
+            good = [(i, x) for i, x in zip(chunk, loaded)
+                    if isinstance(x, LoadedImage)]
+            predicted = iter(
+                self.predict([i for i, _ in good], [x for _, x in good]))
+            results += [
+                next(predicted) if isinstance(x, LoadedImage) else x
+                for x in loaded
+            ]
+        return results
+
+    def load(self, item: InferenceInput) -> LoadedImage:
+        """Read one input and make its pixels (timed as 'read')."""
+        start = time.perf_counter()
+        try:
+            return load_input(item, self.modes)
+        finally:
+            self.timings['read'] += time.perf_counter() - start
+
+    def predict(self, items: Sequence[InferenceInput],
+                loaded: Sequence[LoadedImage]) -> List[dict]:
+        """Results of loaded inputs, in batches of ``batch_size``."""
+        results = []
+        for start in range(0, len(items), self.batch_size):
+            results += self._predict_batch(
+                items[start:start + self.batch_size],
+                loaded[start:start + self.batch_size])
+        return results
+
+    # ------------------------------------------------------------------
+    def _inputs(self,
+                model: LoadedModel,
+                loaded: Sequence[LoadedImage],
+                cache: dict,
+                flip: bool = False) -> Tuple[list, list]:
+        """Run ``model``'s pipeline on each image; also the image shapes."""
+        data, shapes = [], []
+        for i, image in enumerate(loaded):
+            key = (i, model.mode, model.max_size)
+            if key not in cache:
+                img, _ = converted(image.pixels[model.mode], model.max_size)
+                # LoadImageFromFile reads the grey PNGs as 3-channel BGR
+                cache[key] = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+            img = cache[key]
+            if flip:
+                img = np.ascontiguousarray(img[:, ::-1])
+            shapes.append(img.shape[:2])
+            data.append(
+                model.pipeline(
+                    dict(
+                        img=img,
+                        img_id=i,
+                        img_path='',
+                        img_shape=img.shape[:2],
+                        ori_shape=img.shape[:2])))
+        return data, shapes
+
+    def _forward(self, model: LoadedModel, data: list) -> list:
+        with torch.inference_mode():
+            return model.model.test_step(pseudo_collate(data))
+
+    def _p_abnormal(self, loaded: Sequence[LoadedImage],
+                    cache: dict) -> Optional[np.ndarray]:
+        if not self.classifiers:
+            return None
+        start = time.perf_counter()
+        logits = []
+        for clf in self.classifiers:
+            data, _ = self._inputs(clf, loaded, cache)
+            samples = self._forward(clf, data)
+            logits.append([
+                float(s.pred_logit.detach().float().reshape(-1)[0].cpu())
+                for s in samples
+            ])
+        self.timings['classifier'] += time.perf_counter() - start
+        return expit(np.mean(np.asarray(logits, dtype=np.float64), axis=0))
+
+    def _detections(self, loaded: Sequence[LoadedImage],
+                    cache: dict) -> List[list]:
+        """Per image, per (detector, view): boxes in the original grid."""
+        start = time.perf_counter()
+        per_image: List[list] = [[] for _ in loaded]
+        for det in self.detectors:
+            for flip in ((False, True) if self.tta else (False, )):
+                data, shapes = self._inputs(det, loaded, cache, flip)
+                samples = self._forward(det, data)
+                for i, (sample, shape) in enumerate(zip(samples, shapes)):
+                    pred = sample.pred_instances
+                    boxes = pred.bboxes.detach().float().cpu().numpy()
+                    boxes = boxes.astype(np.float64).reshape(-1, 4)
+                    if flip:
+                        width = shape[1]
+                        boxes = np.stack([
+                            width - boxes[:, 2], boxes[:, 1],
+                            width - boxes[:, 0], boxes[:, 3]
+                        ], 1)
+                    header = loaded[i].header
+                    boxes = boxes_to_original(boxes, shape,
+                                              (header['rows'],
+                                               header['columns']))
+                    per_image[i].append(
+                        (boxes, pred.scores.detach().float().cpu().numpy(),
+                         pred.labels.detach().cpu().numpy(), det))
+        self.timings['detector'] += time.perf_counter() - start
+        return per_image
+
+    def _predict_batch(self, items: Sequence[InferenceInput],
+                       loaded: Sequence[LoadedImage]) -> List[dict]:
+        cache: dict = {}
+        probs = self._p_abnormal(loaded, cache)
+        detections = self._detections(loaded, cache)
+        start = time.perf_counter()
+        results = []
+        weight = {id(d): w for d, w in zip(self.detectors, self.wbf_weights)}
+        for i, (item, image) in enumerate(zip(items, loaded)):
+            sets = detections[i]
+            if len(sets) == 1:
+                boxes, scores, labels, _ = sets[0]
+            else:
+                boxes, scores, labels = fuse_boxes_wbf(
+                    [s[0] for s in sets], [s[1] for s in sets],
+                    [s[2] for s in sets],
+                    (image.header['columns'], image.header['rows']),
+                    weights=[weight[id(s[3])] for s in sets],
+                    iou_thr=self.wbf_iou_thr,
+                    skip_box_thr=self.wbf_skip_box_thr)
+            keep = np.asarray(scores) >= self.score_thr
+            p = None if probs is None else float(probs[i])
+            if p is not None:
+                keep &= gate_mask(scores, p, self.c, self.k)
+            results.append(
+                make_result(
+                    item.source,
+                    item.image_id,
+                    image.header,
+                    boxes[keep],
+                    np.asarray(scores)[keep],
+                    np.asarray(labels)[keep],
+                    self.classes,
+                    p_abnormal=p,
+                    rule=self.rule,
+                    model=self.model_names))
+        self.timings['fusion'] += time.perf_counter() - start
+        return results
+
+
+__all__ = [
+    'DEFAULT_C', 'DEFAULT_K', 'DEFAULT_SCORE_THR', 'LoadedModel',
+    'SpineInferencer', 'build_model', 'inference_pipeline', 'preprocess_of'
+]

@@ -1,0 +1,111 @@
+"""Findings from radiographs: detectors (WBF), optional classifiers and the
+decision rule; writes findings.json, findings.csv, overlays and DICOM SRs."""
+import argparse
+import sys
+
+import torch
+from mmengine.config import DictAction
+
+from mmspine.apis import SpineInferencer, infer_to_dir
+from mmspine.fusion import WBF_IOU_THR, WBF_SKIP_BOX_THR
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        'inputs',
+        nargs='+',
+        metavar='INPUT',
+        help='DICOM or PNG/JPG files, or folders (searched recursively)')
+    parser.add_argument(
+        '--det',
+        nargs=2,
+        action='append',
+        required=True,
+        metavar=('CONFIG', 'CKPT'),
+        help='a detector; repeat for an ensemble fused by WBF')
+    parser.add_argument(
+        '--cls',
+        nargs=2,
+        action='append',
+        default=[],
+        metavar=('CONFIG', 'CKPT'),
+        help='an abnormal-vs-normal classifier; repeat for an ensemble')
+    parser.add_argument(
+        '--rule', help='JSON with c and k (tools/fuse.py --rule-out)')
+    parser.add_argument(
+        '--c', type=float, help='classifier threshold (default 0.5)')
+    parser.add_argument(
+        '--k',
+        type=float,
+        help='box score kept on images called normal (default 0.5)')
+    parser.add_argument(
+        '--tta', action='store_true', help='also infer flipped images')
+    parser.add_argument(
+        '--score-thr',
+        type=float,
+        default=0.05,
+        help='drop findings scoring lower')
+    parser.add_argument('--wbf-weights', type=float, nargs='+')
+    parser.add_argument('--wbf-iou-thr', type=float, default=WBF_IOU_THR)
+    parser.add_argument(
+        '--wbf-skip-box-thr', type=float, default=WBF_SKIP_BOX_THR)
+    parser.add_argument('--out-dir', default='work_dirs/infer')
+    parser.add_argument(
+        '--sr', action='store_true', help='a DICOM SR per DICOM input')
+    parser.add_argument(
+        '--overlays', action='store_true', help='draw findings per input')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='overrides for every model config, e.g. '
+        'preprocess.max_size=512')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--batch-size', type=int, default=1)
+    parser.add_argument(
+        '--threads',
+        type=int,
+        help='torch intra-op threads on CPU (1 is fastest on a busy '
+        'machine, see benchmarks/README.md)')
+    parser.add_argument(
+        '--no-resume',
+        action='store_true',
+        help='redo inputs whose outputs are already complete')
+    parser.add_argument(
+        '--no-progress', action='store_true', help='no progress bar')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    inferencer = SpineInferencer(
+        args.det,
+        args.cls,
+        device=args.device,
+        rule=args.rule,
+        c=args.c,
+        k=args.k,
+        tta=args.tta,
+        score_thr=args.score_thr,
+        wbf_weights=args.wbf_weights,
+        wbf_iou_thr=args.wbf_iou_thr,
+        wbf_skip_box_thr=args.wbf_skip_box_thr,
+        batch_size=args.batch_size,
+        cfg_options=args.cfg_options)
+    summary = infer_to_dir(
+        inferencer,
+        args.inputs,
+        args.out_dir,
+        overlays=args.overlays,
+        sr=args.sr,
+        resume=not args.no_resume,
+        progress=not args.no_progress)
+    print(summary)
+    return summary.exit_code
+
+
+if __name__ == '__main__':
+    sys.exit(main())
