@@ -24,7 +24,7 @@ import torch
 from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
-from mmspine.apis import build_runner, load_config, set_data_root, setup_train
+from mmspine.apis import build_runner, load_config, setup_train
 from mmspine.utils import register_all_modules
 
 
@@ -178,15 +178,14 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = load_config(args.config, args.cfg_options,
-                      tempfile.mkdtemp(prefix='detector_speed_'))
-    set_data_root(cfg, args.data_root)
+    options = dict(num_workers=args.workers, **(args.cfg_options or {}))
+    cfg = load_config(
+        args.config,
+        options,
+        tempfile.mkdtemp(prefix='detector_speed_'),
+        data_root=args.data_root)
     cfg.model.backbone.init_cfg = None
     cfg.load_from = None
-    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(name):
-            cfg[name].num_workers = args.workers
-            cfg[name].persistent_workers = args.workers > 0
     if args.short_edge:
         set_short_edge(cfg, args.short_edge)
     timing = time_training if args.mode == 'train' else time_inference

@@ -27,6 +27,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--tta', action='store_true', help='test-time augmentation')
     parser.add_argument(
+        '--data-root',
+        help='data folder (the converters\' layout) for every dataset and '
+        'evaluator')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -46,7 +50,7 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
-                      args.launcher)
+                      args.launcher, args.data_root)
     cfg = setup_test(cfg, args.checkpoint, args.show_dir, args.show,
                      args.wait_time, args.tta)
     runner = build_runner(cfg)

@@ -26,6 +26,10 @@ def parse_args() -> argparse.Namespace:
         help='resume from this checkpoint, or with no value from the newest '
         'one in the work dir')
     parser.add_argument(
+        '--data-root',
+        help='data folder (the converters\' layout) for every dataset and '
+        'evaluator')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -45,7 +49,7 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
-                      args.launcher)
+                      args.launcher, args.data_root)
     cfg = setup_train(cfg, args.amp, args.auto_scale_lr, args.resume)
     build_runner(cfg).train()
 

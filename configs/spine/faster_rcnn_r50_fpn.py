@@ -6,6 +6,6 @@ _base_ = [
     '../_base_/schedules/schedule_50k.py', '../_base_/default_runtime.py'
 ]
 
-num_classes = 7
-model = dict(roi_head=dict(bbox_head=dict(num_classes=num_classes)))
+# replaces mmdet's 80; follows metainfo from here on
+model = dict(roi_head=dict(bbox_head=dict(num_classes=7)))
 load_from = 'https://download.openmmlab.com/mmdetection/v2.0/faster_rcnn/faster_rcnn_r50_fpn_1x_coco/faster_rcnn_r50_fpn_1x_coco_20200130-047c8118.pth'  # noqa: E501

@@ -1,8 +1,8 @@
-from .demo import run_demo, set_data_root
+from .demo import run_demo
 from .launch import (add_dump_results, build_runner, load_config, setup_test,
                      setup_train)
 
 __all__ = [
     'add_dump_results', 'build_runner', 'load_config', 'run_demo',
-    'set_data_root', 'setup_test', 'setup_train'
+    'setup_test', 'setup_train'
 ]

@@ -12,27 +12,6 @@ DEMO_CONFIG = osp.join(
     'spine', 'phantom', 'faster_rcnn_r18_phantom.py')
 
 
-def set_data_root(cfg: Config, data_root: str) -> None:
-    """Aim every dataset (wrappers included) and evaluator at ``data_root``.
-
-    The layout under it is the one the converters write: ``{split}_images/``
-    and ``annotations/{split}.json``.
-    """
-    data_root = osp.join(data_root, '')
-    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        dataset = (cfg.get(name) or {}).get('dataset')
-        # wrappers (ClassBalancedDataset, ...) hold the real one inside
-        while dataset is not None and 'dataset' in dataset:
-            dataset = dataset.dataset
-        if dataset is not None:
-            dataset.data_root = data_root
-    for name in ('val_evaluator', 'test_evaluator'):
-        evaluator = cfg.get(name)
-        if evaluator and 'ann_file' in evaluator:
-            evaluator.ann_file = osp.join(data_root, 'annotations',
-                                          'test.json')
-
-
 def run_demo(work_dir: str,
              config: str = DEMO_CONFIG,
              num_train: int = 240,
@@ -66,13 +45,10 @@ def run_demo(work_dir: str,
                                 image_size, max_size, max(workers, 1))
 
     def configured(sub_dir: str) -> Config:
-        cfg = load_config(config, cfg_options, osp.join(work_dir, sub_dir))
-        set_data_root(cfg, data_root)
-        cfg.randomness = dict(seed=seed)
-        for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-            cfg[name].num_workers = workers
-            cfg[name].persistent_workers = workers > 0
-        return cfg
+        options = dict(num_workers=workers, randomness=dict(seed=seed))
+        options.update(cfg_options or {})
+        return load_config(
+            config, options, osp.join(work_dir, sub_dir), data_root=data_root)
 
     train_cfg = configured('train')
     build_runner(train_cfg).train()

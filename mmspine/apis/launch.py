@@ -10,20 +10,42 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from ..utils.config import apply_hoisted
+
 
 def load_config(config: str,
                 cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None,
-                launcher: str = 'none') -> Config:
-    """Load a config, merge ``--cfg-options`` and settle ``work_dir``.
+                launcher: str = 'none',
+                data_root: Optional[str] = None) -> Config:
+    """Load a config the way the tools do; use it instead of
+    ``Config.fromfile``.
 
-    ``work_dir`` comes from the argument, else the config, else
-    ``work_dirs/<config name>``.
+    Merges ``cfg_options`` (``--cfg-options``), sets ``data_root``, then
+    applies the hoisted names (``data_root``, ``train_batch_size``,
+    ``test_scale``, ``metainfo``, ...) wherever the bases used them, or
+    raises :class:`~mmspine.utils.HoistedConfigError` naming the key that
+    contradicts them (see :mod:`mmspine.utils.config`). ``work_dir`` comes
+    from the argument, else the config, else ``work_dirs/<config name>``.
+
+    Args:
+        config (str): Config file.
+        cfg_options (dict, optional): ``key=value`` overrides; top-level
+            names (``data_root=...``) are applied like a child's.
+        work_dir (str, optional): Where logs and checkpoints go.
+        launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
+        data_root (str, optional): Points every dataset and evaluator at
+            this folder (``--data-root``).
     """
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    if data_root is not None:
+        if 'data_root' not in cfg:
+            raise KeyError(f'{config} names no data_root to set')
+        cfg.data_root = osp.join(data_root, '')
+    apply_hoisted(cfg)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:

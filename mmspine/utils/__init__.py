@@ -1,8 +1,9 @@
 from .checkpoint import (allow_mmengine_checkpoint_types,
                          mmengine_checkpoint_types)
+from .config import HoistedConfigError, apply_hoisted, palette_for
 from .setup_env import register_all_modules
 
 __all__ = [
-    'allow_mmengine_checkpoint_types', 'mmengine_checkpoint_types',
-    'register_all_modules'
+    'HoistedConfigError', 'allow_mmengine_checkpoint_types', 'apply_hoisted',
+    'mmengine_checkpoint_types', 'palette_for', 'register_all_modules'
 ]
