@@ -158,16 +158,18 @@ def render_phantom(rng: np.random.Generator,
     background = render_background(anatomy)
     texture = render_texture(anatomy)
     normal = render_anatomy(anatomy, background, texture)
-    lesions, drawn = [], []
+    lesions, drawn, renders = [], [], []
     for lesion in placed:
         single = render_anatomy(
             apply_lesions(anatomy, [lesion]), background, texture)
         mask = np.abs(single - normal) > mask_threshold
         if mask.any():
             drawn.append(lesion)
+            renders.append(single)
             lesions.append(PhantomLesion(lesion.lesion_type, None, mask))
     if len(drawn) == 1:
-        density = single
+        # the drawn lesion's own render, not the last placed one's
+        density = renders[0]
     elif drawn:
         density = render_anatomy(
             apply_lesions(anatomy, drawn), background, texture)
