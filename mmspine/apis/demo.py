@@ -5,11 +5,10 @@ from typing import Dict, Optional
 from mmengine.config import Config
 
 from ..phantom import prepare_phantom_dataset
+from ..utils.config import config_file
 from .launch import build_runner, load_config, setup_test
 
-DEMO_CONFIG = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'spine', 'phantom', 'faster_rcnn_r18_phantom.py')
+DEMO_CONFIG = config_file('spine/phantom/faster_rcnn_r18_phantom.py')
 
 
 def run_demo(work_dir: str,

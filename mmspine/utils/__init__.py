@@ -1,9 +1,10 @@
 from .checkpoint import (allow_mmengine_checkpoint_types,
                          mmengine_checkpoint_types)
-from .config import HoistedConfigError, apply_hoisted, palette_for
+from .config import HoistedConfigError, apply_hoisted, config_file, palette_for
 from .setup_env import register_all_modules
 
 __all__ = [
     'HoistedConfigError', 'allow_mmengine_checkpoint_types', 'apply_hoisted',
-    'mmengine_checkpoint_types', 'palette_for', 'register_all_modules'
+    'config_file', 'mmengine_checkpoint_types', 'palette_for',
+    'register_all_modules'
 ]

@@ -58,6 +58,22 @@ _FUNCTIONS = dict(
     max=max)
 
 
+def config_file(relative: str) -> str:
+    """Path of a shipped config, e.g. ``'spine/sparse_rcnn_r50.py'``.
+
+    The repository's ``configs/`` in a checkout or an editable install, else
+    the copy a non-editable install ships in ``mmspine/.mim/configs``.
+    """
+    package = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    for root in (osp.join(osp.dirname(package),
+                          'configs'), osp.join(package, '.mim', 'configs')):
+        path = osp.join(root, relative)
+        if osp.isfile(path):
+            return path
+    raise FileNotFoundError(f'no config {relative!r} in the repository '
+                            'or in the installed package')
+
+
 class HoistedConfigError(ValueError):
     """A config sets a place and, differently, the names it derives from."""
 
