@@ -44,14 +44,14 @@ log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
 
 # Where the names above are used (see mmspine/utils/config.py).
 _hoisted_runtime_ = dict(
-    values=dict(
-        log_interval=log_interval,
-        checkpoint_interval=checkpoint_interval,
-        max_keep_ckpts=max_keep_ckpts,
-        save_best=save_best),
-    places={
-        'default_hooks.logger.interval': 'log_interval',
-        'default_hooks.checkpoint.interval': 'checkpoint_interval',
-        'default_hooks.checkpoint.max_keep_ckpts': 'max_keep_ckpts',
-        'default_hooks.checkpoint.save_best': 'save_best',
-    })
+    values={
+        n: globals()[n]
+        for n in ('log_interval', 'checkpoint_interval', 'max_keep_ckpts',
+                  'save_best')
+    },
+    places='''
+        default_hooks.logger.interval: log_interval
+        default_hooks.checkpoint.interval: checkpoint_interval
+        default_hooks.checkpoint.max_keep_ckpts: max_keep_ckpts
+        default_hooks.checkpoint.save_best: save_best
+    ''')

@@ -7,16 +7,17 @@ names, where each one is used::
 
     _hoisted_data_ = dict(
         values=dict(data_root=data_root, train_batch_size=train_batch_size),
-        places={
-            'train_dataloader.batch_size': 'train_batch_size',
-            'val_evaluator.**.ann_file': 'join(data_root, test_ann_file)',
-        })
+        places='''
+            train_dataloader.batch_size: train_batch_size
+            val_evaluator.**.ann_file: join(data_root, test_ann_file)
+        ''')
 
 ``values`` is a snapshot of the names as the base used them (a child does
 not set it, so after merging it still holds the base's values; a base that
 builds a place anew from a name updates that name's snapshot, as
-``schedule_adamw_50k.py`` does for ``base_lr``); ``places``
-maps a path in the config to a Python expression of the names. Any
+``schedule_adamw_50k.py`` does for ``base_lr``). ``places`` maps a path in
+the config to a Python expression of the names, one ``path: expression``
+line each (or a dict). Any
 top-level key ``_hoisted_<group>_`` is such a record (one per base, since
 mmengine refuses a key that two bases of one file both define).
 
@@ -47,15 +48,12 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 HOISTED_PREFIX = '_hoisted_'
 
-_FUNCTIONS = dict(
-    join=osp.join,
-    len=len,
-    list=list,
-    tuple=tuple,
-    dict=dict,
-    range=range,
-    min=min,
-    max=max)
+# what the expressions may call, besides the names
+_FUNCTIONS: Dict[str, Any] = {
+    f.__name__: f
+    for f in (len, list, tuple, dict, range, min, max)
+}
+_FUNCTIONS['join'] = osp.join
 
 
 def config_file(relative: str) -> str:
@@ -169,6 +167,32 @@ def find_places(root: Any, path: str) -> List[Tuple[Any, Any, str]]:
     return places
 
 
+def parse_places(places: Any) -> Dict[str, str]:
+    """``places`` of a record: a dict, or a table of ``path: expression``
+    lines (``#`` comments; a line ending in ``:`` takes its expression from
+    the next line)."""
+    if not isinstance(places, str):
+        return dict(places)
+    table, pending = {}, None
+    for number, line in enumerate(places.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        if pending is not None:
+            table[pending], pending = line, None
+        elif line.endswith(':'):
+            pending = line[:-1].strip()
+        elif ': ' in line:
+            path, expr = line.split(': ', 1)
+            table[path.strip()] = expr.strip()
+        else:
+            raise HoistedConfigError(
+                f'places line {number}: {line!r} is not "path: expression"')
+    if pending is not None:
+        raise HoistedConfigError(f'places: {pending!r} has no expression')
+    return table
+
+
 def hoisted_records(cfg: Any) -> Dict[str, dict]:
     """The ``_hoisted_<group>_`` records of a loaded config, by key."""
     return {
@@ -194,7 +218,7 @@ def apply_hoisted(cfg: Any) -> List[str]:
     changed = []
     for group, record in hoisted_records(cfg).items():
         snapshot = dict(record.get('values', {}))
-        for path, expr in record.get('places', {}).items():
+        for path, expr in parse_places(record.get('places', {})).items():
             names = {}
             for name in snapshot:
                 if name not in cfg:
@@ -215,11 +239,11 @@ def apply_hoisted(cfg: Any) -> List[str]:
                     continue
                 if _plain(new) == _plain(old):
                     continue  # set by the config; its names are unchanged
-                used = [n for n in code.co_names if n in names]
+                used = ', '.join(n for n in code.co_names if n in names)
                 raise HoistedConfigError(
-                    f'{where} is set to {container[key]!r}, but '
-                    f'{", ".join(used)} changed and gives {expr} = {new!r} '
-                    f'(the base had {old!r}). Write one of them: '
-                    f'{where}={new!r} (or drop {where} from the config), or '
-                    f'keep {", ".join(used)} at the base value.')
+                    f'{where} is set to {container[key]!r}, but {used} '
+                    f'changed as well: {expr} = {new!r} now (the base had '
+                    f'{old!r}). Set {where}={new!r} (or remove {where} from '
+                    f'the config) to follow {used}, or keep {used} at the '
+                    'base value.')
     return changed

@@ -222,10 +222,7 @@ def test_one_drawn_lesion_then_one_that_draws_nothing(monkeypatch):
     monkeypatch.setattr(generator, 'apply_lesions', osteophytes_draw_nothing)
     rng = np.random.default_rng(0)
     image = render_phantom(
-        rng,
-        320,
-        208, ['Vertebral collapse', 'Osteophytes'],
-        noise=(0., 0.))
+        rng, 320, 208, ['Vertebral collapse', 'Osteophytes'], noise=(0., 0.))
     assert [les.lesion_type for les in image.lesions] == ['Vertebral collapse']
     lesion = image.lesions[0]
     diff = np.abs(image.density - image.normal)[lesion.mask]

@@ -44,11 +44,13 @@ def test_two_classes_through_the_tools(tmp_path):
     # two classes and the background
     assert weights['roi_head.bbox_head.fc_cls.weight'].shape[0] == 3
     assert tuple(
-        torch.load(ckpt, map_location='cpu')['meta']['dataset_meta']
-        ['classes']) == CLASSES
+        torch.load(
+            ckpt,
+            map_location='cpu')['meta']['dataset_meta']['classes']) == CLASSES
 
     run_tool_in_process('test.py', str(config), ckpt, '--work-dir', work)
     results = sorted(glob.glob(osp.join(work, '*', '*.json')))
     metrics = json.load(open(results[-1]))
-    assert {'spinexr/bbox_AP50_cyst', 'spinexr/bbox_AP50_screw'} <= set(metrics)
+    assert {'spinexr/bbox_AP50_cyst',
+            'spinexr/bbox_AP50_screw'} <= set(metrics)
     assert not any('Osteophytes' in k for k in metrics)

@@ -131,53 +131,42 @@ test_evaluator = val_evaluator
 # ** stands for any depth (dataset wrappers), [Type] for the transforms of
 # that type in a pipeline.
 _hoisted_data_ = dict(
-    values=dict(
-        data_root=data_root,
-        train_ann_file=train_ann_file,
-        train_img_dir=train_img_dir,
-        test_ann_file=test_ann_file,
-        test_img_dir=test_img_dir,
-        metainfo=metainfo,
-        train_batch_size=train_batch_size,
-        test_batch_size=test_batch_size,
-        num_workers=num_workers,
-        train_short_edges=train_short_edges,
-        max_long_edge=max_long_edge,
-        test_short_edge=test_short_edge,
-        train_scales=train_scales,
-        test_scale=test_scale,
-        repeat_factor_thr=repeat_factor_thr,
-        filter_empty_train=filter_empty_train,
-        train_pipeline=train_pipeline,
-        test_pipeline=test_pipeline,
-        tta_pipeline=tta_pipeline),
-    places={
-        'train_scales': '[(max_long_edge, s) for s in train_short_edges]',
-        'test_scale': '(max_long_edge, test_short_edge)',
+    values={
+        n: globals()[n]
+        for n in ('data_root', 'train_ann_file', 'train_img_dir',
+                  'test_ann_file', 'test_img_dir', 'metainfo',
+                  'train_batch_size', 'test_batch_size', 'num_workers',
+                  'train_short_edges', 'max_long_edge', 'test_short_edge',
+                  'train_scales', 'test_scale', 'repeat_factor_thr',
+                  'filter_empty_train', 'train_pipeline', 'test_pipeline',
+                  'tta_pipeline')
+    },
+    places='''
+        train_scales: [(max_long_edge, s) for s in train_short_edges]
+        test_scale: (max_long_edge, test_short_edge)
         # whole pipelines before the scales inside them
-        'train_dataloader.dataset.**.pipeline': 'train_pipeline',
-        '{val,test}_dataloader.dataset.**.pipeline': 'test_pipeline',
-        'train_pipeline.[RandomChoiceResize].scales': 'train_scales',
-        'train_dataloader.dataset.**.pipeline.[RandomChoiceResize].scales':
-        'train_scales',
-        '{test,tta}_pipeline.[Resize].scale': 'test_scale',
-        '{val,test}_dataloader.dataset.**.pipeline.[Resize].scale':
-        'test_scale',
-        '{train,val,test}_dataloader.dataset.**.data_root': 'data_root',
-        'train_dataloader.dataset.**.ann_file': 'train_ann_file',
-        '{val,test}_dataloader.dataset.**.ann_file': 'test_ann_file',
-        'train_dataloader.dataset.**.data_prefix.img': 'train_img_dir',
-        '{val,test}_dataloader.dataset.**.data_prefix.img': 'test_img_dir',
-        '{val,test}_evaluator.**.ann_file': 'join(data_root, test_ann_file)',
-        '{train,val,test}_dataloader.dataset.**.metainfo':
-        "dict(classes=metainfo['classes'], palette=palette(metainfo))",
+        train_dataloader.dataset.**.pipeline: train_pipeline
+        {val,test}_dataloader.dataset.**.pipeline: test_pipeline
+        train_pipeline.[RandomChoiceResize].scales: train_scales
+        train_dataloader.dataset.**.pipeline.[RandomChoiceResize].scales:
+        train_scales
+        {test,tta}_pipeline.[Resize].scale: test_scale
+        {val,test}_dataloader.dataset.**.pipeline.[Resize].scale: test_scale
+        {train,val,test}_dataloader.dataset.**.data_root: data_root
+        train_dataloader.dataset.**.ann_file: train_ann_file
+        {val,test}_dataloader.dataset.**.ann_file: test_ann_file
+        train_dataloader.dataset.**.data_prefix.img: train_img_dir
+        {val,test}_dataloader.dataset.**.data_prefix.img: test_img_dir
+        {val,test}_evaluator.**.ann_file: join(data_root, test_ann_file)
+        {train,val,test}_dataloader.dataset.**.metainfo:
+        dict(metainfo, palette=palette(metainfo))
         # every head, stage lists included
-        'model.**.num_classes': "len(metainfo['classes'])",
-        'train_dataloader.dataset.**.filter_cfg.filter_empty_gt':
-        'filter_empty_train',
-        'train_dataloader.dataset.oversample_thr': 'repeat_factor_thr',
-        'train_dataloader.batch_size': 'train_batch_size',
-        '{val,test}_dataloader.batch_size': 'test_batch_size',
-        '{train,val,test}_dataloader.num_workers': 'num_workers',
-        '{train,val,test}_dataloader.persistent_workers': 'num_workers > 0',
-    })
+        model.**.num_classes: len(metainfo['classes'])
+        train_dataloader.dataset.**.filter_cfg.filter_empty_gt:
+        filter_empty_train
+        train_dataloader.dataset.oversample_thr: repeat_factor_thr
+        train_dataloader.batch_size: train_batch_size
+        {val,test}_dataloader.batch_size: test_batch_size
+        {train,val,test}_dataloader.num_workers: num_workers
+        {train,val,test}_dataloader.persistent_workers: num_workers > 0
+    ''')

@@ -105,23 +105,21 @@ model = dict(
 
 # Where the names above are used (see mmspine/utils/config.py).
 _hoisted_model_ = dict(
-    values=dict(
-        num_stages=num_stages,
-        num_proposals=num_proposals,
-        hidden_channels=hidden_channels,
-        ffn_channels=ffn_channels,
-        test_nms_iou=test_nms_iou,
-        stage_train_cfg=stage_train_cfg),
-    places={
-        'model.roi_head.num_stages': 'num_stages',
-        'model.roi_head.stage_loss_weights': '[1] * num_stages',
-        'model.train_cfg.rcnn': '[stage_train_cfg] * num_stages',
-        'model.rpn_head.num_proposals': 'num_proposals',
-        'model.test_cfg.rcnn.max_per_img': 'num_proposals',
-        'model.test_cfg.rcnn.nms.iou_threshold': 'test_nms_iou',
-        'model.neck.out_channels': 'hidden_channels',
-        'model.{rpn,roi}_head.proposal_feature_channel': 'hidden_channels',
-        'model.roi_head.bbox_roi_extractor.out_channels': 'hidden_channels',
-        'model.roi_head.bbox_head.**.{in,out}_channels': 'hidden_channels',
-        'model.roi_head.bbox_head.feedforward_channels': 'ffn_channels',
-    })
+    values={
+        n: globals()[n]
+        for n in ('num_stages', 'num_proposals', 'hidden_channels',
+                  'ffn_channels', 'test_nms_iou', 'stage_train_cfg')
+    },
+    places='''
+        model.roi_head.num_stages: num_stages
+        model.roi_head.stage_loss_weights: [1] * num_stages
+        model.train_cfg.rcnn: [stage_train_cfg] * num_stages
+        model.rpn_head.num_proposals: num_proposals
+        model.test_cfg.rcnn.max_per_img: num_proposals
+        model.test_cfg.rcnn.nms.iou_threshold: test_nms_iou
+        model.neck.out_channels: hidden_channels
+        model.{rpn,roi}_head.proposal_feature_channel: hidden_channels
+        model.roi_head.bbox_roi_extractor.out_channels: hidden_channels
+        model.roi_head.bbox_head.**.{in,out}_channels: hidden_channels
+        model.roi_head.bbox_head.feedforward_channels: ffn_channels
+    ''')

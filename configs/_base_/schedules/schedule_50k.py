@@ -38,19 +38,17 @@ auto_scale_lr = dict(enable=False, base_batch_size=16)
 
 # Where the names above are used (see mmspine/utils/config.py).
 _hoisted_schedule_ = dict(
-    values=dict(
-        max_iters=max_iters,
-        lr_steps=lr_steps,
-        warmup_iters=warmup_iters,
-        warmup_start_factor=warmup_start_factor,
-        val_interval=val_interval,
-        base_lr=base_lr),
-    places={
-        'train_cfg.max_iters': 'max_iters',
-        'train_cfg.val_interval': 'val_interval',
-        'param_scheduler.[LinearLR].end': 'warmup_iters',
-        'param_scheduler.[LinearLR].start_factor': 'warmup_start_factor',
-        'param_scheduler.[MultiStepLR].end': 'max_iters',
-        'param_scheduler.[MultiStepLR].milestones': 'list(lr_steps)',
-        'optim_wrapper.optimizer.lr': 'base_lr',
-    })
+    values={
+        n: globals()[n]
+        for n in ('max_iters', 'lr_steps', 'warmup_iters',
+                  'warmup_start_factor', 'val_interval', 'base_lr')
+    },
+    places='''
+        train_cfg.max_iters: max_iters
+        train_cfg.val_interval: val_interval
+        param_scheduler.[LinearLR].end: warmup_iters
+        param_scheduler.[LinearLR].start_factor: warmup_start_factor
+        param_scheduler.[MultiStepLR].end: max_iters
+        param_scheduler.[MultiStepLR].milestones: list(lr_steps)
+        optim_wrapper.optimizer.lr: base_lr
+    ''')

@@ -16,8 +16,9 @@ optim_wrapper = dict(
 # rebuilt here, so its snapshot is this file's value.
 _hoisted_schedule_ = dict(values=dict(base_lr=base_lr))
 _hoisted_adamw_ = dict(
-    values=dict(weight_decay=weight_decay, grad_clip_norm=grad_clip_norm),
-    places={
-        'optim_wrapper.optimizer.weight_decay': 'weight_decay',
-        'optim_wrapper.clip_grad.max_norm': 'grad_clip_norm',
-    })
+    values={n: globals()[n]
+            for n in ('weight_decay', 'grad_clip_norm')},
+    places='''
+        optim_wrapper.optimizer.weight_decay: weight_decay
+        optim_wrapper.clip_grad.max_norm: grad_clip_norm
+    ''')
