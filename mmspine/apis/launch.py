@@ -10,7 +10,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from ..utils.config import apply_hoisted
+from ..utils.config import apply_hoisted, hoisted_records
 
 
 def load_config(config: str,
@@ -21,16 +21,18 @@ def load_config(config: str,
     """Load a config the way the tools do; use it instead of
     ``Config.fromfile``.
 
-    Merges ``cfg_options`` (``--cfg-options``), sets ``data_root``, then
-    applies the hoisted names (``data_root``, ``train_batch_size``,
-    ``test_scale``, ``metainfo``, ...) wherever the bases used them, or
-    raises :class:`~mmspine.utils.HoistedConfigError` naming the key that
-    contradicts them (see :mod:`mmspine.utils.config`). ``work_dir`` comes
-    from the argument, else the config, else ``work_dirs/<config name>``.
+    Applies the hoisted names (``data_root``, ``train_batch_size``,
+    ``test_scale``, ``metainfo``, ...), the config's and those set by
+    ``cfg_options`` or ``data_root``, wherever the bases used them, or
+    raises :class:`~mmspine.utils.HoistedConfigError` naming a key of the
+    config that contradicts them (see :mod:`mmspine.utils.config`). Options
+    that set other keys (``train_dataloader.batch_size=8``) are merged after
+    that and win. ``work_dir`` comes from the argument, else the config, else
+    ``work_dirs/<config name>``.
 
     Args:
         config (str): Config file.
-        cfg_options (dict, optional): ``key=value`` overrides; top-level
+        cfg_options (dict, optional): ``key=value`` overrides; hoisted
             names (``data_root=...``) are applied like a child's.
         work_dir (str, optional): Where logs and checkpoints go.
         launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
@@ -39,13 +41,21 @@ def load_config(config: str,
     """
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    names = {n for r in hoisted_records(cfg).values() for n in r['values']}
+    # Options that set a hoisted name act like a child config; those that
+    # set one key directly are applied last and win, as in mmengine.
+    by_name, direct = {}, {}
+    for key, value in (cfg_options or {}).items():
+        (by_name if key.split('.')[0] in names else direct)[key] = value
+    if by_name:
+        cfg.merge_from_dict(by_name)
     if data_root is not None:
         if 'data_root' not in cfg:
             raise KeyError(f'{config} names no data_root to set')
         cfg.data_root = osp.join(data_root, '')
     apply_hoisted(cfg)
+    if direct:
+        cfg.merge_from_dict(direct)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:

@@ -12,14 +12,16 @@ names, where each one is used::
             val_evaluator.**.ann_file: join(data_root, test_ann_file)
         ''')
 
-``values`` is a snapshot of the names as the base used them (a child does
-not set it, so after merging it still holds the base's values; a base that
-builds a place anew from a name updates that name's snapshot, as
-``schedule_adamw_50k.py`` does for ``base_lr``). ``places`` maps a path in
-the config to a Python expression of the names, one ``path: expression``
-line each (or a dict). Any
-top-level key ``_hoisted_<group>_`` is such a record (one per base, since
-mmengine refuses a key that two bases of one file both define).
+``values`` is a snapshot of the names as the base used them (the bases
+write it ``{n: globals()[n] for n in (...)}``). A child does not set it, so
+after merging it still holds the base's values. A base on top of a base
+that rebuilds *every* place of a name updates that name's snapshot, as
+``schedule_adamw_50k.py`` does for ``base_lr``; rebuilding only some of
+them would make the others look explicit. ``places`` maps a path in the
+config to a Python expression of the names, one ``path: expression`` line
+each (or a dict). Any top-level key ``_hoisted_<group>_`` is such a record
+(one per base, since mmengine refuses a key that two bases of one file both
+define).
 
 :func:`apply_hoisted` (run by :func:`mmspine.apis.load_config`) then checks
 every place, in the order written, against the names' current top-level

@@ -133,3 +133,15 @@ def test_own_classes_and_a_stale_head_conflict(tmp_path):
         'model = dict(roi_head=dict(bbox_head=dict(num_classes=5)))\n')
     with pytest.raises(HoistedConfigError, match='num_classes is set to 5'):
         load_config(config)
+
+
+def test_direct_options_win_and_names_spread():
+    phantom = osp.join(REPO_ROOT,
+                       'configs/spine/phantom/faster_rcnn_r18_phantom.py')
+    # the phantom sets max_iters itself; a key set directly still wins
+    cfg = load_config(phantom, {'train_cfg.max_iters': 2})
+    assert cfg.train_cfg.max_iters == 2
+    cfg = load_config(phantom, {'max_iters': 2, 'train_batch_size': 1})
+    assert cfg.train_cfg.max_iters == 2
+    assert cfg.param_scheduler[1].end == 2
+    assert cfg.train_dataloader.batch_size == 1

@@ -53,11 +53,18 @@ def test_test_tool_reports_metrics(tiny_detector, tmp_path):
     assert len(drawn) == 8
 
 
+def own_visualizer(opts, name):
+    # mmengine keeps one visualizer per name per process: an in-process run
+    # needs its own, or its scalars go to an earlier run's folder
+    return {**opts, 'visualizer.name': name}
+
+
 def test_resume_continues_from_saved_iteration(tiny_detector, tmp_path):
+    opts = own_visualizer(tiny_detector.cfg_options, 'resume')
     run_tool_in_process('train.py', tiny_detector.config, '--work-dir',
                         str(tmp_path), '--resume',
                         osp.join(tiny_detector.work_dir, 'iter_4.pth'),
-                        *cfg_options_to_argv(tiny_detector.cfg_options))
+                        *cfg_options_to_argv(opts))
     log = open(glob.glob(str(tmp_path / '*' / '*.log'))[0]).read()
     assert re.search(r'resumed epoch: \d+, iter: 4', log), log[-2000:]
     steps = [r['step'] for r in scalars(str(tmp_path)) if 'loss' in r]
@@ -69,7 +76,7 @@ def test_sparse_rcnn_r101_trains_on_cpu(tiny_coco_root, tiny_cfg_options,
     """The reference config itself, AutoAugment v2 and repeat-factor
     sampling included, starts and trains through tools/train.py."""
     config = osp.join(REPO_ROOT, 'configs', 'spine', 'sparse_rcnn_r101.py')
-    opts = tiny_cfg_options(config, tiny_coco_root, 2)
+    opts = own_visualizer(tiny_cfg_options(config, tiny_coco_root, 2), 'r101')
     opts['val_interval'] = 10  # no validation in two iterations
     run_tool_in_process('train.py', config, '--work-dir', str(tmp_path),
                         *cfg_options_to_argv(opts))
