@@ -1,17 +1,14 @@
 """Train a detector or classifier from a config."""
 import argparse
-import os
 
-from mmengine.config import DictAction
-
-from mmspine.apis import build_runner, load_config, setup_train
+from mmspine.apis import (add_config_args, build_runner, load_config,
+                          set_local_rank, setup_train)
 from mmspine.utils import register_all_modules
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='where to save logs and models')
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
@@ -25,23 +22,9 @@ def parse_args() -> argparse.Namespace:
         const='auto',
         help='resume from this checkpoint, or with no value from the newest '
         'one in the work dir')
-    parser.add_argument(
-        '--data-root',
-        help='data folder (the converters\' layout) for every dataset and '
-        'evaluator')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value (a.b=1, a.c=[1,2])')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_config_args(parser)
     args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    set_local_rank(args)
     return args
 
 

@@ -3,14 +3,47 @@
 The tools parse arguments; everything they do with them lives here, so that
 tests and notebooks can drive training and testing the same way.
 """
+import argparse
+import os
 import os.path as osp
 from typing import Optional
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..utils.config import apply_hoisted, hoisted_records
+
+
+def add_config_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments every config-driven tool takes: ``--work-dir``,
+    ``--data-root``, ``--cfg-options``, ``--launcher``, ``--local-rank``.
+
+    Pass the parsed values to :func:`load_config`; call
+    :func:`set_local_rank` after parsing.
+    """
+    parser.add_argument('--work-dir', help='where to save logs and outputs')
+    parser.add_argument(
+        '--data-root',
+        help='data folder (the converters\' layout) for every dataset and '
+        'evaluator')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value (a.b=1, a.c=[1,2]); '
+        'hoisted names (train_batch_size=2) apply wherever they are used')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def set_local_rank(args: argparse.Namespace) -> None:
+    """Export ``--local-rank`` for torch.distributed, unless already set."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
 
 
 def load_config(config: str,
