@@ -33,8 +33,7 @@ from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
 from mmspine.apis import (AMP_DTYPES, SPEED_LEVERS, build_runner, load_config,
-                          resolve_amp_dtype, set_data_root, setup_speed,
-                          setup_train)
+                          resolve_amp_dtype, setup_speed, setup_train)
 from mmspine.utils import register_all_modules
 
 
@@ -348,17 +347,16 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = load_config(args.config, args.cfg_options,
-                      tempfile.mkdtemp(prefix='detector_speed_'))
-    set_data_root(cfg, args.data_root)
+    options = dict(num_workers=args.workers, **(args.cfg_options or {}))
+    cfg = load_config(
+        args.config,
+        options,
+        tempfile.mkdtemp(prefix='detector_speed_'),
+        data_root=args.data_root)
     cfg.model.backbone.init_cfg = None
     cfg.load_from = None
     # the same initial weights, data order and augmentation in every run
     cfg.randomness = dict(seed=args.seed)
-    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(name):
-            cfg[name].num_workers = args.workers
-            cfg[name].persistent_workers = args.workers > 0
     if args.short_edge:
         set_short_edge(cfg, args.short_edge)
     timing = time_training if args.mode == 'train' else time_inference

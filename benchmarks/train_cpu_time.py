@@ -17,7 +17,7 @@ import torch
 from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
-from mmspine.apis import build_runner, load_config, set_data_root
+from mmspine.apis import build_runner, load_config
 from mmspine.utils import register_all_modules
 
 
@@ -68,9 +68,11 @@ def main() -> None:
         'randomness.seed': args.seed,
         **(args.cfg_options or {})
     }
-    cfg = load_config(args.config, opts,
-                      tempfile.mkdtemp(prefix='train_cpu_time_'))
-    set_data_root(cfg, args.data_root)
+    cfg = load_config(
+        args.config,
+        opts,
+        tempfile.mkdtemp(prefix='train_cpu_time_'),
+        data_root=args.data_root)
     runner = build_runner(cfg)
     runner.register_hook(CPUTimeHook(args.warmup))
     runner.train()

@@ -30,22 +30,32 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-def write_atomic(path: str, write_fn: Callable[[str], None]) -> None:
-    """Write ``path`` in one step with ``write_fn(temporary_path)``.
+@contextmanager
+def atomic_path(path: str) -> Iterator[str]:
+    """Yield the temporary path whose file replaces ``path`` on success.
 
-    ``write_fn`` writes the whole file to a temporary path in the same
-    folder, which :func:`os.replace` then renames to ``path``; so ``path``
-    is either absent, the old file, or the complete new one, even if the
-    process is killed. On any error, interruption included, the temporary
-    file is removed and the error raised again.
+    The one atomic write of mmspine: the caller writes the whole file to
+    the yielded path in the same folder, which :func:`os.replace` then
+    renames to ``path``; so ``path`` is either absent, the old file, or the
+    complete new one, even if the process is killed. On any error,
+    interruption included, the temporary file is removed and the error
+    raised again.
     """
     tmp = temp_path(path)
     try:
-        write_fn(tmp)
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         _remove_quietly(tmp)
         raise
+
+
+def write_atomic(path: str, write_fn: Callable[[str], None]) -> None:
+    """Write ``path`` in one step with ``write_fn(temporary_path)``, for
+    writers that want a path (``pydicom``'s ``save_as``, ``cv2.imwrite``);
+    see :func:`atomic_path`."""
+    with atomic_path(path) as tmp:
+        write_fn(tmp)
 
 
 @contextmanager
@@ -53,22 +63,16 @@ def atomic_write(path: str, mode: str = 'w', **kwargs) -> Iterator[IO]:
     """Open a file whose content replaces ``path`` only once it is complete.
 
     A context manager: the yielded file is a temporary one in the same
-    folder (see :func:`write_atomic`), moved to ``path`` when the block
-    ends without error, and removed when it raises.
+    folder (see :func:`atomic_path`), moved to ``path`` when the block ends
+    without error, and removed when it raises.
 
     Args:
         path (str): File to write.
         mode (str): Write mode of :func:`open` ('w', 'wb', ...).
         **kwargs: Passed to :func:`open`, e.g. ``newline=''``.
     """
-    tmp = temp_path(path)
-    try:
-        with open(tmp, mode, **kwargs) as f:
-            yield f
-        os.replace(tmp, path)
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as f:
+        yield f
 
 
 def read_png_size(path: str) -> Tuple[int, int]:

@@ -17,6 +17,11 @@ RARE_LESION_TYPES = ('Ankylosis', 'Enthesophytes', 'Fracture',
 #: All 13 lesion types; an image with any of them is abnormal.
 ALL_LESION_TYPES = SPINEXR_CLASSES + RARE_LESION_TYPES
 
+#: Columns of the VinDr-SpineXR annotation CSVs, in order: one row per box
+#: and radiologist, or one 'No finding' row without coordinates.
+VINDR_CSV_COLUMNS = ('image_id', 'study_id', 'series_id', 'rad_id',
+                     'lesion_type', 'xmin', 'ymin', 'xmax', 'ymax')
+
 #: The lesion_type of rows that mark a normal image.
 NO_FINDING = 'No finding'
 

@@ -1,8 +1,12 @@
-"""Shared fixtures: a tiny real detection data set made on the fly."""
+"""Shared fixtures: a tiny real detection data set made on the fly, a tiny
+detector trained on it once per session, and ways to run the tools."""
 import json
 import os
 import os.path as osp
-from typing import Dict
+import runpy
+import subprocess
+import sys
+from typing import Dict, NamedTuple, Sequence
 
 import cv2
 import numpy as np
@@ -18,7 +22,8 @@ def make_tiny_coco(root: str,
                    num_images: int,
                    size: int = 96,
                    num_empty: int = 1,
-                   seed: int = 0) -> Dict:
+                   seed: int = 0,
+                   classes: Sequence[str] = SPINEXR_CLASSES) -> Dict:
     """Write PNGs with one bright class-coded square each, and a COCO JSON.
 
     Class k is drawn with grey level 60 + 25 * k, so a detector can tell the
@@ -35,7 +40,7 @@ def make_tiny_coco(root: str,
         img = rng.integers(0, 30, (size, size), dtype=np.uint8)
         image_id = i + 1
         if i < num_images - num_empty:
-            label = i % len(SPINEXR_CLASSES)
+            label = i % len(classes)
             w, h = rng.integers(size // 4, size // 2, 2)
             x, y = rng.integers(0, size - w), rng.integers(0, size - h)
             img[y:y + h, x:x + w] = 60 + 25 * label
@@ -56,7 +61,7 @@ def make_tiny_coco(root: str,
         images=images,
         annotations=annotations,
         categories=[
-            dict(id=k + 1, name=name) for k, name in enumerate(SPINEXR_CLASSES)
+            dict(id=k + 1, name=name) for k, name in enumerate(classes)
         ])
     with open(osp.join(ann_dir, f'{split}.json'), 'w') as f:
         json.dump(coco, f)
@@ -72,59 +77,30 @@ def tiny_coco_root(tmp_path_factory) -> str:
     return root
 
 
-def _index_of(pipeline: list, transform: str) -> int:
-    return [t['type'] for t in pipeline].index(transform)
-
-
 def tiny_cfg_options(config: str, root: str, max_iters: int = 16) -> Dict:
     """``--cfg-options`` that point a detector config at ``root``.
 
     Small images, no pretrained weights, no worker processes, a warm-up
-    shorter than the run, validation and a checkpoint every half run.
+    shorter than the run, validation and a checkpoint every half run. Only
+    the hoisted names of the bases are set (``mmspine.apis.load_config``
+    applies them); ``config`` is the config they are meant for.
     """
-    from mmengine import Config
-    cfg = Config.fromfile(config)
-    train_pipeline = cfg.train_dataloader.dataset.dataset.pipeline
-    test_pipeline = cfg.test_dataloader.dataset.pipeline
-    resize = _index_of(train_pipeline, 'RandomChoiceResize')
-    test_resize = _index_of(test_pipeline, 'Resize')
     half = max(max_iters // 2, 1)
-    opts = {
-        'train_dataloader.dataset.dataset.data_root':
-        root,
-        'train_dataloader.batch_size':
-        2,
-        f'train_dataloader.dataset.dataset.pipeline.{resize}.scales':
-        [(128, 96), (160, 112)],
-        'model.backbone.init_cfg':
-        None,
-        'load_from':
-        None,
-        'train_cfg.max_iters':
-        max_iters,
-        'train_cfg.val_interval':
-        half,
-        'param_scheduler.0.end':
-        2,
-        'default_hooks.checkpoint.interval':
-        half,
-        'default_hooks.logger.interval':
-        1,
-        'log_processor.window_size':
-        1,
-        'val_evaluator.ann_file':
-        osp.join(root, 'annotations/test.json'),
-        'test_evaluator.ann_file':
-        osp.join(root, 'annotations/test.json'),
+    return {
+        'data_root': osp.join(root, ''),
+        'train_batch_size': 2,
+        'num_workers': 0,
+        'train_scales': [(128, 96), (160, 112)],
+        'test_scale': (160, 128),
+        'model.backbone.init_cfg': None,
+        'load_from': None,
+        'max_iters': max_iters,
+        'val_interval': half,
+        'warmup_iters': 2,
+        'checkpoint_interval': half,
+        'log_interval': 1,
+        'log_processor.window_size': 1,
     }
-    for loader in ('train', 'val', 'test'):
-        opts[f'{loader}_dataloader.num_workers'] = 0
-        opts[f'{loader}_dataloader.persistent_workers'] = False
-    for loader in ('val', 'test'):
-        opts[f'{loader}_dataloader.dataset.data_root'] = root
-        opts[f'{loader}_dataloader.dataset.pipeline.{test_resize}.scale'] = \
-            (160, 128)
-    return opts
 
 
 def cfg_options_to_argv(opts: Dict) -> list:
@@ -151,6 +127,80 @@ def mmdet_registry():
     """Register mmdet's and mmspine's modules, scope 'mmdet'."""
     from mmspine.utils import register_all_modules
     register_all_modules(init_default_scope=True)
+
+
+def run_tool(tool: str, *args: str, timeout: int = 900) -> str:
+    """Run ``tools/<tool>`` in a subprocess, as a user would; its output.
+
+    Keep this for one run of each tool: it proves the script runs on its
+    own (imports, registration, argv). Other runs use
+    :func:`run_tool_in_process`, which skips the interpreter start.
+    """
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='2')
+    proc = subprocess.run(
+        [sys.executable,
+         osp.join(REPO_ROOT, 'tools', tool), *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+def run_tool_in_process(tool: str, *args: str) -> None:
+    """Run ``tools/<tool>``'s ``main`` in this process with ``args``."""
+    argv = sys.argv
+    sys.argv = [tool, *args]
+    try:
+        runpy.run_path(osp.join(REPO_ROOT, 'tools', tool), run_name='__main__')
+    finally:
+        sys.argv = argv
+
+
+#: The shared detector: mmdet's Faster R-CNN R50-FPN config with ResNet-18.
+TINY_DETECTOR_CONFIG = osp.join(REPO_ROOT, 'configs', 'spine',
+                                'faster_rcnn_r50_fpn.py')
+TINY_DETECTOR_ITERS = 8
+
+
+class TinyDetector(NamedTuple):
+    """A trained detector: what a test needs to test, resume or infer."""
+    config: str
+    cfg_options: Dict
+    work_dir: str
+    checkpoint: str
+    data_root: str
+    train_log: str
+
+
+@pytest.fixture(scope='session')
+def tiny_detector(tiny_coco_root, tmp_path_factory) -> TinyDetector:
+    """Faster R-CNN with a ResNet-18 trained for 8 iterations (seeded) on
+    :func:`tiny_coco_root` by ``tools/train.py`` in a subprocess; checkpoints
+    at iterations 4 and 8, validation at both.
+
+    Shared by the tools, fusion and inference tests: train it once. Its
+    ``cfg_options`` load the same model for testing elsewhere (override
+    ``data_root`` and ``test_scale`` for other data).
+    """
+    work_dir = str(tmp_path_factory.mktemp('tiny_detector'))
+    opts = tiny_cfg_options(TINY_DETECTOR_CONFIG, tiny_coco_root,
+                            TINY_DETECTOR_ITERS)
+    opts.update({
+        # ResNet-18 keeps the real config's structure at a fraction of the
+        # cost
+        'model.backbone.depth': 18,
+        'model.neck.in_channels': [64, 128, 256, 512],
+        'randomness.seed': 0,
+    })
+    log = run_tool('train.py', TINY_DETECTOR_CONFIG, '--work-dir', work_dir,
+                   *cfg_options_to_argv(opts))
+    checkpoint = osp.join(work_dir, f'iter_{TINY_DETECTOR_ITERS}.pth')
+    assert osp.isfile(checkpoint), log[-2000:]
+    return TinyDetector(TINY_DETECTOR_CONFIG, opts, work_dir, checkpoint,
+                        tiny_coco_root, log)
 
 
 def _infer_cfg_options(root: str, work_dir: str, max_iters: int,
@@ -181,7 +231,7 @@ def phantom_infer_models(tmp_path_factory, mmdet_registry) -> Dict:
     """
     import torch
 
-    from mmspine.apis import build_runner, load_config, set_data_root
+    from mmspine.apis import build_runner, load_config
     from mmspine.phantom import prepare_phantom_dataset
 
     root = str(tmp_path_factory.mktemp('phantom_infer'))
@@ -220,8 +270,8 @@ def phantom_infer_models(tmp_path_factory, mmdet_registry) -> Dict:
                 config,
                 dict(opts,
                      **_infer_cfg_options(root, osp.join(root, name), 2,
-                                          seed)))
-            set_data_root(cfg, root)
+                                          seed)),
+                data_root=root)
             build_runner(cfg).train()
             # the config the Runner dumps has the options merged in
             models[name] = (osp.join(root, name, osp.basename(config)),

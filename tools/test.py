@@ -1,11 +1,8 @@
 """Evaluate a trained model on the test split of its config."""
 import argparse
-import os
 
-from mmengine.config import DictAction
-
-from mmspine.apis import (add_dump_results, build_runner, load_config,
-                          setup_test)
+from mmspine.apis import (add_config_args, add_dump_results, build_runner,
+                          load_config, set_local_rank, setup_test)
 from mmspine.utils import register_all_modules
 
 
@@ -13,7 +10,6 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='where to save the metrics')
     parser.add_argument(
         '--out', help='also dump the raw predictions to this .pkl file')
     parser.add_argument(
@@ -26,19 +22,9 @@ def parse_args() -> argparse.Namespace:
         '--wait-time', type=float, default=2, help='seconds per shown image')
     parser.add_argument(
         '--tta', action='store_true', help='test-time augmentation')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value (a.b=1, a.c=[1,2])')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_config_args(parser)
     args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    set_local_rank(args)
     return args
 
 
@@ -46,7 +32,7 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
-                      args.launcher)
+                      args.launcher, args.data_root)
     cfg = setup_test(cfg, args.checkpoint, args.show_dir, args.show,
                      args.wait_time, args.tta)
     runner = build_runner(cfg)

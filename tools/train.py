@@ -1,10 +1,8 @@
 """Train a detector or classifier from a config."""
 import argparse
-import os
 
-from mmengine.config import DictAction
-
-from mmspine.apis import (AMP_DTYPES, SPEED_LEVERS, build_runner, load_config,
+from mmspine.apis import (AMP_DTYPES, SPEED_LEVERS, add_config_args,
+                          build_runner, load_config, set_local_rank,
                           setup_speed, setup_train)
 from mmspine.utils import register_all_modules
 
@@ -12,7 +10,6 @@ from mmspine.utils import register_all_modules
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='where to save logs and models')
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
@@ -42,19 +39,9 @@ def parse_args() -> argparse.Namespace:
         '--tensorboard',
         action='store_true',
         help='also write TensorBoard event files (losses, LR, metrics)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value (a.b=1, a.c=[1,2])')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_config_args(parser)
     args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    set_local_rank(args)
     return args
 
 
@@ -62,7 +49,7 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
-                      args.launcher)
+                      args.launcher, args.data_root)
     cfg = setup_train(cfg, args.amp, args.auto_scale_lr, args.resume,
                       amp_dtype=args.amp_dtype,
                       tensorboard=args.tensorboard)

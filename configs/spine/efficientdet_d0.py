@@ -23,28 +23,17 @@ optim_wrapper = dict(
     optimizer=dict(lr=base_lr, weight_decay=weight_decay),
     clip_grad=dict(max_norm=grad_clip_norm, norm_type=2))
 
-# AutoAugment v2 before resizing, as configs/spine/sparse_rcnn_r50.py
+# AutoAugment v2 before resizing, as configs/spine/sparse_rcnn_r50.py; the
+# loaders, the scales and the test and TTA pipelines follow the names above
+# (mmspine.apis.load_config).
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='DetAutoAugment', policy=autoaugment_policy),
-    dict(type='RandomChoiceResize', scales=train_scales, keep_ratio=True),
+    dict(
+        type='RandomChoiceResize',
+        scales={{_base_.train_scales}},
+        keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs')
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='Resize', scale=test_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
-]
-tta_pipeline = [
-    dict(t, scale=test_scale) if t.type == 'Resize' else t
-    for t in _base_.tta_pipeline
-]
-train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader

@@ -21,22 +21,7 @@ model = dict(
         feat_channels=bifpn_width,
         stacked_convs=head_depth))
 
-# D0's pipelines with the resizing at this input size
+# the resizing at this input size (the pipelines follow these names)
 # scale jitter: long sides of 6/8 to 10/8 of input_size
 train_scales = [(input_size * k // 8, ) * 2 for k in range(6, 11)]
 test_scale = (input_size, input_size)
-train_pipeline = [
-    dict(t, scales=train_scales) if t.type == 'RandomChoiceResize' else t
-    for t in _base_.train_pipeline
-]
-test_pipeline = [
-    dict(t, scale=test_scale) if t.type == 'Resize' else t
-    for t in _base_.test_pipeline
-]
-tta_pipeline = [
-    dict(t, scale=test_scale) if t.type == 'Resize' else t
-    for t in _base_.tta_pipeline
-]
-train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader

@@ -6,8 +6,7 @@ _base_ = [
     '../_base_/schedules/schedule_50k.py', '../_base_/default_runtime.py'
 ]
 
-num_classes = 7
 base_lr = 0.01
-model = dict(bbox_head=dict(num_classes=num_classes))
-optim_wrapper = dict(optimizer=dict(lr=base_lr))
+# replaces mmdet's 80; follows metainfo from here on
+model = dict(bbox_head=dict(num_classes=7))
 load_from = 'https://download.openmmlab.com/mmdetection/v2.0/retinanet/retinanet_r50_fpn_1x_coco/retinanet_r50_fpn_1x_coco_20200130-c2398f9e.pth'  # noqa: E501

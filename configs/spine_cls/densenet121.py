@@ -3,10 +3,5 @@
 _base_ = [
     '../_base_/models/densenet121_cls.py',
     '../_base_/datasets/spinexr_classification.py',
-    '../_base_/schedules/schedule_cls_10k.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/schedule_cls_10k.py', '../_base_/cls_runtime.py'
 ]
-
-default_hooks = dict(
-    checkpoint=dict(save_best='spinexr_cls/auroc', rule='greater'),
-    # Draws detections only; nothing to draw for a classifier.
-    visualization=dict(draw=False))

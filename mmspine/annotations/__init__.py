@@ -6,13 +6,13 @@ from .spinexr_to_coco import (CATEGORY_IDS, MIN_BOX_SIZE, AnnotationCSVError,
                               convert_spinexr_to_coco, load_size_csv,
                               original_to_png_boxes, png_to_original_boxes,
                               read_png_size, resolve_image_sizes,
-                              spinexr_to_coco)
+                              spinexr_to_coco, unusable_images)
 
 __all__ = [
     'CATEGORY_IDS', 'MIN_BOX_SIZE', 'AnnotationCSVError', 'ConversionSummary',
     'ImageSize', 'RowProblem', 'convert_spinexr_to_coco', 'load_size_csv',
     'original_to_png_boxes', 'png_to_original_boxes', 'read_png_size',
-    'resolve_image_sizes', 'spinexr_to_coco'
+    'resolve_image_sizes', 'spinexr_to_coco', 'unusable_images'
 ]
 __all__ += [
     'SplitStats', 'class_order', 'dataset_stats', 'format_dataset_stats'

@@ -39,11 +39,10 @@ from ..dicom.convert import FAILED as _FAILED
 from ..dicom.convert import REPORT_COLUMNS, max_size_shape
 from ..fileio import atomic_write, read_png_size
 from ..metainfo import (ALL_LESION_TYPES, NO_FINDING, RARE_LESION_TYPES,
-                        SPINEXR_CLASSES)
+                        SPINEXR_CLASSES, VINDR_CSV_COLUMNS)
 
 #: Columns an annotation CSV must have.
-ANNOTATION_COLUMNS = ('image_id', 'study_id', 'series_id', 'rad_id',
-                      'lesion_type', 'xmin', 'ymin', 'xmax', 'ymax')
+ANNOTATION_COLUMNS = VINDR_CSV_COLUMNS
 
 #: Boxes narrower or lower than this, in PNG pixels after clipping, are
 #: dropped, as in the reference recipe.
@@ -175,6 +174,18 @@ def load_size_csv(path: str) -> Dict[str, Tuple[Size, Optional[Size]]]:
         not give it.
     """
     return _read_size_table(path)[0]
+
+
+def unusable_images(path: str) -> Dict[str, str]:
+    """Images of a conversion report (or size CSV) without a usable PNG.
+
+    The images :func:`spinexr_to_coco` leaves out, for the classifier
+    dataset to leave out the same ones.
+
+    Returns:
+        dict: ``image_id`` -> why it is unusable.
+    """
+    return _read_size_table(path)[1]
 
 
 def _read_size_table(

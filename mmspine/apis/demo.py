@@ -5,34 +5,12 @@ from typing import Dict, Optional
 from mmengine.config import Config
 
 from ..phantom import prepare_phantom_dataset
+from ..utils.config import config_file
 from .batch_inference import infer_to_dir
 from .inferencer import SpineInferencer
 from .launch import add_dump_results, build_runner, load_config, setup_test
 
-DEMO_CONFIG = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'spine', 'phantom', 'faster_rcnn_r18_phantom.py')
-
-
-def set_data_root(cfg: Config, data_root: str) -> None:
-    """Aim every dataset (wrappers included) and evaluator at ``data_root``.
-
-    The layout under it is the one the converters write: ``{split}_images/``
-    and ``annotations/{split}.json``.
-    """
-    data_root = osp.join(data_root, '')
-    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        dataset = (cfg.get(name) or {}).get('dataset')
-        # wrappers (ClassBalancedDataset, ...) hold the real one inside
-        while dataset is not None and 'dataset' in dataset:
-            dataset = dataset.dataset
-        if dataset is not None:
-            dataset.data_root = data_root
-    for name in ('val_evaluator', 'test_evaluator'):
-        evaluator = cfg.get(name)
-        if evaluator and 'ann_file' in evaluator:
-            evaluator.ann_file = osp.join(data_root, 'annotations',
-                                          'test.json')
+DEMO_CONFIG = config_file('spine/phantom/faster_rcnn_r18_phantom.py')
 
 
 def run_demo(work_dir: str,
@@ -77,13 +55,10 @@ def run_demo(work_dir: str,
                                 image_size, max_size, max(workers, 1))
 
     def configured(sub_dir: str) -> Config:
-        cfg = load_config(config, cfg_options, osp.join(work_dir, sub_dir))
-        set_data_root(cfg, data_root)
-        cfg.randomness = dict(seed=seed)
-        for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-            cfg[name].num_workers = workers
-            cfg[name].persistent_workers = workers > 0
-        return cfg
+        options = dict(num_workers=workers, randomness=dict(seed=seed))
+        options.update(cfg_options or {})
+        return load_config(
+            config, options, osp.join(work_dir, sub_dir), data_root=data_root)
 
     train_cfg = configured('train')
     build_runner(train_cfg).train()

@@ -3,28 +3,93 @@
 The tools parse arguments; everything they do with them lives here, so that
 tests and notebooks can drive training and testing the same way.
 """
+import argparse
+import os
 import os.path as osp
 from typing import Optional, Sequence
 
 import torch
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from ..utils.config import apply_hoisted, hoisted_records
+
+
+def add_config_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments every config-driven tool takes: ``--work-dir``,
+    ``--data-root``, ``--cfg-options``, ``--launcher``, ``--local-rank``.
+
+    Pass the parsed values to :func:`load_config`; call
+    :func:`set_local_rank` after parsing.
+    """
+    parser.add_argument('--work-dir', help='where to save logs and outputs')
+    parser.add_argument(
+        '--data-root',
+        help='data folder (the converters\' layout) for every dataset and '
+        'evaluator')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value (a.b=1, a.c=[1,2]); '
+        'hoisted names (train_batch_size=2) apply wherever they are used')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def set_local_rank(args: argparse.Namespace) -> None:
+    """Export ``--local-rank`` for torch.distributed, unless already set."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
 
 
 def load_config(config: str,
                 cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None,
-                launcher: str = 'none') -> Config:
-    """Load a config, merge ``--cfg-options`` and settle ``work_dir``.
+                launcher: str = 'none',
+                data_root: Optional[str] = None) -> Config:
+    """Load a config the way the tools do; use it instead of
+    ``Config.fromfile``.
 
-    ``work_dir`` comes from the argument, else the config, else
+    Applies the hoisted names (``data_root``, ``train_batch_size``,
+    ``test_scale``, ``metainfo``, ...), the config's and those set by
+    ``cfg_options`` or ``data_root``, wherever the bases used them, or
+    raises :class:`~mmspine.utils.HoistedConfigError` naming a key of the
+    config that contradicts them (see :mod:`mmspine.utils.config`). Options
+    that set other keys (``train_dataloader.batch_size=8``) are merged after
+    that and win. ``work_dir`` comes from the argument, else the config, else
     ``work_dirs/<config name>``.
+
+    Args:
+        config (str): Config file.
+        cfg_options (dict, optional): ``key=value`` overrides; hoisted
+            names (``data_root=...``) are applied like a child's.
+        work_dir (str, optional): Where logs and checkpoints go.
+        launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
+        data_root (str, optional): Points every dataset and evaluator at
+            this folder (``--data-root``).
     """
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    names = {n for r in hoisted_records(cfg).values() for n in r['values']}
+    # Options that set a hoisted name act like a child config; those that
+    # set one key directly are applied last and win, as in mmengine.
+    by_name, direct = {}, {}
+    for key, value in (cfg_options or {}).items():
+        (by_name if key.split('.')[0] in names else direct)[key] = value
+    if by_name:
+        cfg.merge_from_dict(by_name)
+    if data_root is not None:
+        if 'data_root' not in cfg:
+            raise KeyError(f'{config} names no data_root to set')
+        cfg.data_root = osp.join(data_root, '')
+    apply_hoisted(cfg)
+    if direct:
+        cfg.merge_from_dict(direct)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:

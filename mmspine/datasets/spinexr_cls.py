@@ -1,13 +1,17 @@
 import csv
+import logging
 import os.path as osp
 from collections import OrderedDict
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmdet.registry import DATASETS
 from mmengine.dataset import BaseDataset
 from mmengine.fileio import get_local_path
+from mmengine.logging import print_log
 
+from ..annotations import unusable_images
+from ..dicom.convert import REPORT_NAME
 from ..metainfo import ALL_LESION_TYPES, NO_FINDING
 
 #: Name of the image-level output that every classifier has first.
@@ -32,6 +36,11 @@ class SpineXRClsDataset(BaseDataset):
         multi_label (bool): One label per lesion type besides 'abnormal'.
             Defaults to False.
         img_suffix (str): Image file suffix. Defaults to '.png'.
+        conversion_report (str, optional): ``tools/dataset_converters/
+            dicom2png.py``'s report; images whose conversion failed are left
+            out, reported in the log and kept in :attr:`left_out` (id ->
+            reason), as the detection JSON leaves them out. Defaults to
+            ``conversion_report.csv`` in the image folder, if there is one.
         **kwargs: Passed to :class:`BaseDataset` (data_root, data_prefix
             with key 'img', pipeline, test_mode, ...).
     """
@@ -43,6 +52,7 @@ class SpineXRClsDataset(BaseDataset):
                  lesion_types: Sequence[str] = ALL_LESION_TYPES,
                  multi_label: bool = False,
                  img_suffix: str = '.png',
+                 conversion_report: Optional[str] = None,
                  metainfo: Optional[dict] = None,
                  backend_args: Optional[dict] = None,
                  **kwargs) -> None:
@@ -50,6 +60,8 @@ class SpineXRClsDataset(BaseDataset):
         self.multi_label = multi_label
         self.img_suffix = img_suffix
         self.backend_args = backend_args
+        self.conversion_report = conversion_report
+        self.left_out: Dict[str, str] = {}
         classes = (ABNORMAL, ) + (self.lesion_types if multi_label else ())
         metainfo = dict(metainfo or {})
         metainfo.setdefault('classes', classes)
@@ -70,8 +82,19 @@ class SpineXRClsDataset(BaseDataset):
                         raise ValueError(
                             f'unknown lesion_type {kind!r} in {path}')
         img_dir = self.data_prefix.get('img', '')
+        report = self.conversion_report or osp.join(img_dir, REPORT_NAME)
+        if osp.isfile(report):
+            unusable = unusable_images(report)
+            self.left_out = {i: unusable[i] for i in lesions if i in unusable}
+            for image_id, reason in self.left_out.items():
+                print_log(
+                    f'{path}: left out image {image_id}: {reason}',
+                    'current',
+                    level=logging.WARNING)
         data_list = []
         for image_id, found in lesions.items():
+            if image_id in self.left_out:
+                continue
             abnormal = int(bool(found))
             label = [abnormal]
             if self.multi_label:

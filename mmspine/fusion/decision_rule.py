@@ -4,8 +4,6 @@ Detections are COCO result dicts (``image_id``, ``category_id``, ``bbox``
 as xywh, ``score``); images are matched to classifier predictions by the
 stem of the COCO ``file_name``, which is the VinDr image_id.
 """
-import contextlib
-import io
 import json
 import os.path as osp
 import pickle
@@ -15,7 +13,8 @@ import numpy as np
 from mmengine.fileio import load
 from terminaltables import AsciiTable
 
-from ..evaluation.metrics.spinexr_metric import SPINEXR_IOU_THRS, SpineXRMetric
+from ..evaluation.functional.coco_ap import (SPINEXR_IOU_THRS, coco_box_ap,
+                                             load_coco)
 from ..fileio import atomic_write
 from ..metainfo import SPINEXR_CLASSES
 
@@ -43,7 +42,7 @@ def load_detections(path: str,
         raise ValueError(f'{path}: expected a .json or .pkl file')
     with open(path, 'rb') as f:
         samples = pickle.load(f)
-    cat_ids = coco_api.get_cat_ids(cat_names=list(classes))
+    cat_ids = coco_api.getCatIds(catNms=list(classes))
     if len(cat_ids) != len(classes):
         raise KeyError(f'the annotation file lacks some of {classes}')
     dets = []
@@ -189,7 +188,8 @@ def reverse_scores(cls_probs: Sequence[float],
 class DetectionEvaluator:
     """AP of COCO result lists against one annotation file.
 
-    Uses :class:`SpineXRMetric`'s evaluation (COCOeval), so the numbers
+    The same computation as :class:`~mmspine.evaluation.SpineXRMetric`
+    (:func:`~mmspine.evaluation.functional.coco_box_ap`), so the numbers
     match ``tools/test.py``. The annotations are loaded once, for sweeps.
 
     Args:
@@ -200,26 +200,16 @@ class DetectionEvaluator:
     def __init__(self,
                  ann_file: str,
                  iou_thrs: Sequence[float] = SPINEXR_IOU_THRS) -> None:
-        with contextlib.redirect_stdout(io.StringIO()):
-            self.metric = SpineXRMetric(ann_file=ann_file, iou_thrs=iou_thrs)
-        coco = self.metric._coco_api
-        self.classes = [c['name'] for c in coco.dataset['categories']]
-        self.metric.dataset_meta = dict(classes=self.classes)
-        self.metric.cat_ids = coco.get_cat_ids(cat_names=self.classes)
-        self.metric.img_ids = coco.get_img_ids()
-
-    @property
-    def coco(self):
-        """The ground-truth COCO object."""
-        return self.metric._coco_api
+        self.coco = load_coco(ann_file)
+        self.classes = [c['name'] for c in self.coco.dataset['categories']]
+        self.cat_ids = self.coco.getCatIds(catNms=self.classes)
+        self.iou_thrs = iou_thrs
 
     def __call__(self, detections: Sequence[dict]) -> Dict[str, float]:
         """``bbox_mAP_50``, ``bbox_mAP`` and per-class APs."""
-        # COCO.loadRes adds keys to the dicts it gets: pass copies. COCOeval
-        # prints its progress to stdout; keep the tables readable.
-        with contextlib.redirect_stdout(io.StringIO()):
-            return self.metric._evaluate([dict(d) for d in detections],
-                                         'silent')
+        results, _ = coco_box_ap(
+            self.coco, detections, self.cat_ids, iou_thrs=self.iou_thrs)
+        return results
 
 
 def compare_table(before: Dict[str, float], after: Dict[str, float],

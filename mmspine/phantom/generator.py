@@ -10,7 +10,6 @@ import functools
 import math
 import os
 import os.path as osp
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -19,17 +18,18 @@ import numpy as np
 from pydicom.uid import (ExplicitVRLittleEndian, ImplicitVRLittleEndian,
                          JPEG2000Lossless, RLELossless, generate_uid)
 
+from mmspine.dicom.batch import parallel_map
 from mmspine.dicom.writer import (available_transfer_syntaxes, build_dataset,
                                   write_dicom)
-from mmspine.fileio import write_atomic
-from mmspine.metainfo import NO_FINDING, RARE_LESION_TYPES, SPINEXR_CLASSES
+from mmspine.fileio import atomic_write, write_atomic
+from mmspine.metainfo import (NO_FINDING, RARE_LESION_TYPES, SPINEXR_CLASSES,
+                              VINDR_CSV_COLUMNS)
 from .anatomy import (METAL, render_anatomy, render_background, render_texture,
                       sample_anatomy)
 from .lesions import apply_lesions, sample_lesion
 
-#: Columns of the VinDr-SpineXR annotation CSVs, in order.
-CSV_COLUMNS = ('image_id', 'study_id', 'series_id', 'rad_id', 'lesion_type',
-               'xmin', 'ymin', 'xmax', 'ymax')
+#: Columns of the CSVs written, those of VinDr-SpineXR.
+CSV_COLUMNS = VINDR_CSV_COLUMNS
 
 #: Long image side of real VinDr-SpineXR radiographs, in pixels.
 DEFAULT_SIZE = 2500
@@ -158,16 +158,18 @@ def render_phantom(rng: np.random.Generator,
     background = render_background(anatomy)
     texture = render_texture(anatomy)
     normal = render_anatomy(anatomy, background, texture)
-    lesions, drawn = [], []
+    lesions, drawn, renders = [], [], []
     for lesion in placed:
         single = render_anatomy(
             apply_lesions(anatomy, [lesion]), background, texture)
         mask = np.abs(single - normal) > mask_threshold
         if mask.any():
             drawn.append(lesion)
+            renders.append(single)
             lesions.append(PhantomLesion(lesion.lesion_type, None, mask))
     if len(drawn) == 1:
-        density = single
+        # the drawn lesion's own render, not the last placed one's
+        density = renders[0]
     elif drawn:
         density = render_anatomy(
             apply_lesions(anatomy, drawn), background, texture)
@@ -424,8 +426,9 @@ def plan_split(split: str,
     return jobs
 
 
-def _run_job(args) -> List[Dict[str, str]]:
-    return _write_job(*args)
+def _run_job(args) -> Tuple[int, List[Dict[str, str]]]:
+    index, *job_args = args
+    return index, _write_job(*job_args)
 
 
 def make_phantom(out_dir: str,
@@ -455,16 +458,21 @@ def make_phantom(out_dir: str,
     for split, num in (('train', num_train), ('test', num_test)):
         os.makedirs(osp.join(out_dir, f'{split}_images'), exist_ok=True)
         jobs = plan_split(split, num, seed, size, **plan_kwargs)
-        args = [(job, out_dir) for job in jobs]
-        if workers > 1 and len(jobs) > 1:
-            with ProcessPoolExecutor(workers) as pool:
-                results = list(pool.map(_run_job, args, chunksize=2))
-        else:
-            results = [_run_job(a) for a in args]
-        rows[split] = [row for result in results for row in result]
+        args = [(i, job, out_dir) for i, job in enumerate(jobs)]
+        # completion order from the pool; the CSV keeps the plan's order
+        results = sorted(
+            parallel_map(
+                _run_job,
+                args,
+                min(workers, len(jobs)),
+                total=len(jobs),
+                desc=split,
+                progress=False,
+                chunksize=2))
+        rows[split] = [row for _, result in results for row in result]
         ann_dir = osp.join(out_dir, 'annotations')
         os.makedirs(ann_dir, exist_ok=True)
-        with open(osp.join(ann_dir, f'{split}.csv'), 'w', newline='') as f:
+        with atomic_write(osp.join(ann_dir, f'{split}.csv'), newline='') as f:
             writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
             writer.writeheader()
             writer.writerows(rows[split])

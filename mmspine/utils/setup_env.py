@@ -14,7 +14,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmspine.datasets  # noqa: F401
     import mmspine.datasets.transforms  # noqa: F401
     import mmspine.engine  # noqa: F401
-    import mmspine.evaluation  # noqa: F401
+    import mmspine.evaluation.metrics  # noqa: F401
     import mmspine.models  # noqa: F401
     from .checkpoint import allow_mmengine_checkpoint_types
 

@@ -12,7 +12,7 @@ from ensemble_boxes import weighted_boxes_fusion
 
 from mmspine.apis import (SpineInferencer, boxes_to_original, build_runner,
                           findings_csv_to_coco_results, infer_to_dir,
-                          load_config, set_data_root, setup_test)
+                          load_config, setup_test)
 from mmspine.apis.inputs import collect_inputs
 from mmspine.fusion import (DetectionEvaluator, fuse_boxes_wbf, gate_mask,
                             load_detections, load_rule, save_rule)
@@ -162,8 +162,8 @@ def test_map_equals_tools_test(phantom_infer_models, one_thread, tmp_path):
     """findings.csv -> spinexr2coco -> metric == tools/test.py's mAP."""
     m = phantom_infer_models
     config, checkpoint = m['det'][0]
-    cfg = load_config(config, work_dir=str(tmp_path / 'test'))
-    set_data_root(cfg, m['root'])
+    cfg = load_config(
+        config, work_dir=str(tmp_path / 'test'), data_root=m['root'])
     runner = build_runner(setup_test(cfg, checkpoint))
     from mmspine.apis import add_dump_results
     pkl = str(tmp_path / 'preds.pkl')

@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
-from mmengine import Config
 
+from mmspine.apis import load_config
 from mmspine.metainfo import SPINEXR_CLASSES
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -20,7 +20,7 @@ DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 
 
 def build_detector(config: str):
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     # no downloads in tests: neither ImageNet nor COCO weights
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)

@@ -122,3 +122,29 @@ def test_dicom_base_reads_the_dicoms(tmp_path):
     assert item['img'].shape == (40, 30, 3)
     for channel in range(3):
         np.testing.assert_array_equal(item['img'][..., channel], want)
+
+
+def test_failed_conversions_left_out_and_reported(tmp_path):
+    """The dicom2png report is the one source of truth, as for detection:
+    an image whose conversion failed is not trained on as a missing PNG."""
+    from mmspine.dicom.convert import REPORT_COLUMNS, REPORT_NAME
+    root = write_root(tmp_path)
+    with open(tmp_path / 'train_images' / REPORT_NAME, 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=REPORT_COLUMNS)
+        w.writeheader()
+        for image_id in 'abcd':
+            failed = image_id == 'b'
+            w.writerow(
+                dict(
+                    image_id=image_id,
+                    status='failed' if failed else 'ok',
+                    reason='no pixel data' if failed else '',
+                    rows=40,
+                    columns=30,
+                    out_rows=40,
+                    out_columns=30))
+    (tmp_path / 'train_images' / 'b.png').unlink()
+    ds = build(root)
+    assert [d['img_id'] for d in ds] == list('acd')
+    assert list(ds.left_out) == ['b']
+    assert 'no pixel data' in ds.left_out['b']

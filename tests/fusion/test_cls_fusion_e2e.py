@@ -1,17 +1,16 @@
-"""Train and test tiny classifiers and a tiny detector on generated images,
-then ensemble and fuse their saved outputs with the tools."""
+"""Train and test tiny classifiers on generated images, test the shared
+tiny detector on them, then ensemble and fuse the saved outputs with the
+tools."""
 import csv
 import glob
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import cv2
 import numpy as np
 import pytest
-from mmengine.config import Config
+from conftest import cfg_options_to_argv, run_tool, run_tool_in_process
 from sklearn.metrics import roc_auc_score
 
 from mmspine.metainfo import NO_FINDING, SPINEXR_CLASSES
@@ -90,40 +89,22 @@ def root(tmp_path_factory):
 
 
 def cls_options(root, iters=8):
-    opts = {
-        'train_cfg.max_iters': iters,
-        'train_cfg.val_interval': iters,
-        'default_hooks.checkpoint.interval': iters,
-        'default_hooks.logger.interval': 4,
-        'param_scheduler.0.milestones': [iters - 2],
+    """The hoisted names of the classifier bases, for a tiny run."""
+    return {
+        'data_root': osp.join(root, ''),
+        'img_size': 64,
+        'train_batch_size': 8,
+        'test_batch_size': 8,
+        'num_workers': 0,
+        'max_iters': iters,
+        'val_interval': iters,
+        'checkpoint_interval': iters,
+        'log_interval': 4,
+        'lr_steps': [iters - 2],
         'randomness.seed': 0,
-        'val_evaluator.num_bootstrap': 100,
-        'test_evaluator.num_bootstrap': 500,
+        'val_num_bootstrap': 100,
+        'test_num_bootstrap': 500,
     }
-    for loader in ('train', 'val', 'test'):
-        opts[f'{loader}_dataloader.dataset.data_root'] = root
-    return opts
-
-
-def run_tool(*args):
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run([sys.executable, *args],
-                          cwd=REPO,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
-
-
-def argv(opts):
-
-    def render(v):
-        return '[' + ','.join(map(str, v)) + ']' if isinstance(
-            v, list) else str(v)
-
-    return ['--cfg-options'] + [f'{k}={render(v)}' for k, v in opts.items()]
 
 
 def newest(pattern):
@@ -134,19 +115,20 @@ def newest(pattern):
 
 @pytest.fixture(scope='module')
 def tool_classifier(root, tmp_path_factory):
-    """DenseNet phantom config through tools/train.py and tools/test.py."""
+    """DenseNet phantom config through tools/train.py and tools/test.py (in
+    this process: the detector's tests run the tools as subprocesses)."""
     work = str(tmp_path_factory.mktemp('cls_tools'))
     config = 'configs/spine_cls/densenet121_phantom.py'
-    opts = argv(cls_options(root))
-    train_log = run_tool('tools/train.py', config, '--work-dir', work, *opts)
+    opts = cfg_options_to_argv(cls_options(root))
+    run_tool_in_process('train.py', config, '--work-dir', work, *opts)
     ckpt = osp.join(work, 'iter_8.pth')
-    assert osp.isfile(ckpt), train_log[-2000:]
-    test_log = run_tool('tools/test.py', config, ckpt, '--work-dir', work,
-                        *opts)
+    assert osp.isfile(ckpt)
+    run_tool_in_process('test.py', config, ckpt, '--work-dir', work, *opts)
+    log = newest(osp.join(work, '*', '*.log'))
     return dict(
         work=work,
-        log=test_log,
-        csv=newest(osp.join(work, '*', 'predictions.csv')))
+        log=open(log).read(),
+        csv=osp.join(osp.dirname(log), 'predictions.csv'))
 
 
 @pytest.fixture(scope='module')
@@ -160,12 +142,6 @@ def runner_classifier(root, tmp_path_factory):
     cfg = load_config(
         osp.join(REPO, 'configs/spine_cls/resnet50.py'),
         cls_options(root, iters=6), work)
-    phantom = Config.fromfile(
-        osp.join(REPO, 'configs/spine_cls/densenet121_phantom.py'))
-    for loader in ('train', 'val', 'test'):
-        key = f'{loader}_dataloader'
-        cfg[key].update(num_workers=0, persistent_workers=False, batch_size=8)
-        cfg[key].dataset.pipeline = phantom[key].dataset.pipeline
     cfg.model.backbone.update(depth=18, base_channels=8, init_cfg=None)
     cfg.model.head.in_channels = 64
     runner = build_runner(cfg)
@@ -176,54 +152,32 @@ def runner_classifier(root, tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def detector(root, tmp_path_factory):
-    """A tiny Faster R-CNN (ResNet-18, base 8); its JSON and pickle."""
-    from mmspine.apis import add_dump_results, build_runner, load_config
+def detector(root, tiny_detector, tmp_path_factory):
+    """The shared tiny Faster R-CNN tested on these images; its JSON and
+    pickle."""
+    from mmspine.apis import (add_dump_results, build_runner, load_config,
+                              setup_test)
     from mmspine.utils import register_all_modules
 
     register_all_modules(init_default_scope=False)
     work = str(tmp_path_factory.mktemp('det'))
-    ann = osp.join(root, 'annotations/test.json')
     opts = {
-        'train_dataloader.dataset.dataset.data_root': root,
-        'train_dataloader.batch_size': 4,
-        'train_dataloader.dataset.dataset.pipeline.2.scales': [(96, 64)],
-        'load_from': None,
-        'train_cfg.max_iters': 4,
-        'train_cfg.val_interval': 100,
-        'param_scheduler.0.end': 2,
-        'default_hooks.checkpoint.interval': 4,
-        'randomness.seed': 0,
+        **tiny_detector.cfg_options,
+        'test_scale': (96, 64),
         # every proposal scores something: the rule has boxes to act on
         'model.test_cfg.rcnn.score_thr': 0.,
-        'val_dataloader.dataset.data_root': root,
-        'val_evaluator.ann_file': ann,
-        'test_dataloader.dataset.data_root': root,
-        'test_dataloader.dataset.pipeline.1.scale': (96, 64),
-        'test_evaluator.ann_file': ann,
-        'test_evaluator.outfile_prefix': osp.join(work, 'det'),
         'model.test_cfg.rcnn.max_per_img': 20,
+        'test_evaluator.outfile_prefix': osp.join(work, 'det'),
     }
-    cfg = load_config(
-        osp.join(REPO, 'configs/spine/faster_rcnn_r50_fpn.py'), opts, work)
-    for loader in ('train', 'val', 'test'):
-        cfg[f'{loader}_dataloader'].update(
-            num_workers=0, persistent_workers=False)
-    m = cfg.model
-    m.backbone.update(depth=18, base_channels=8, init_cfg=None)
-    m.neck.update(in_channels=[8, 16, 32, 64], out_channels=16)
-    m.rpn_head.update(in_channels=16, feat_channels=16)
-    m.roi_head.bbox_roi_extractor.out_channels = 16
-    m.roi_head.bbox_head.update(in_channels=16, fc_out_channels=32)
-    runner = build_runner(cfg)
-    runner.train()
+    cfg = load_config(tiny_detector.config, opts, work, data_root=root)
+    runner = build_runner(setup_test(cfg, tiny_detector.checkpoint))
     pkl = osp.join(work, 'det.pkl')
     add_dump_results(runner, pkl)
     metrics = runner.test()
     return dict(
         json=osp.join(work, 'det.bbox.json'),
         pkl=pkl,
-        ann=ann,
+        ann=osp.join(root, 'annotations/test.json'),
         metrics=metrics)
 
 
@@ -243,7 +197,7 @@ def test_ensemble_tool(tool_classifier, runner_classifier, tmp_path):
     from mmspine.fusion import ensemble_logits, sigmoid
 
     files = [tool_classifier['csv'], runner_classifier['csv']]
-    out = run_tool('tools/ensemble_cls.py', *files, '--out-dir', str(tmp_path),
+    out = run_tool('ensemble_cls.py', *files, '--out-dir', str(tmp_path),
                    '--num-bootstrap', '500')
     ids, mean_logits, labels = ensemble_logits(files)
     a_ids, a, _ = load_cls_predictions(files[0])
@@ -294,7 +248,7 @@ def test_fuse_tool_json_and_pickle(detector, tool_classifier, tmp_path):
 
     out_json = str(tmp_path / 'fused.json')
     rule_json = str(tmp_path / 'rule.json')
-    out = run_tool('tools/fuse.py', detector['pkl'], cls_csv, detector['ann'],
+    out = run_tool('fuse.py', detector['pkl'], cls_csv, detector['ann'],
                    '--out', out_json, '--reverse', '--sweep', '--c-grid',
                    '0.2', '0.5', '0.8', '--k-grid', '0.3', '0.5',
                    '--num-bootstrap', '200', '--rule-out', rule_json)

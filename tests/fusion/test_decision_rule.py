@@ -1,4 +1,8 @@
 import json
+import os
+import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -8,6 +12,8 @@ from mmspine.fusion import (DetectionEvaluator, apply_decision_rule,
                             ensemble_logits, load_detections, max_box_scores,
                             probs_by_coco_id, reverse_scores,
                             sweep_decision_rule)
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def det(image_id, score, box=(10, 10, 20, 20), cat=1):
@@ -134,3 +140,12 @@ def test_ensemble_logits_aligns_images(tmp_path):
     save_cls_predictions(c, ['x', 'y', 'z'], [0., 0., 0.], [0, 0, 1])
     with pytest.raises(ValueError, match='labels'):
         ensemble_logits([a, c])
+
+
+def test_fusion_tools_import_without_torch():
+    """tools/ensemble_cls.py and tools/fuse.py run where torch is absent."""
+    code = ('import sys, mmspine.fusion; '
+            "assert 'torch' not in sys.modules and 'mmdet' not in sys.modules")
+    subprocess.run([sys.executable, '-c', code],
+                   check=True,
+                   env=dict(os.environ, PYTHONPATH=REPO_ROOT))

@@ -74,7 +74,8 @@ def test_config_builds_and_steps(path, device):
 
 
 def test_schedule_of_reference_configs():
-    cfg = Config.fromfile(osp.join(REPO, 'configs/spine_cls/densenet169.py'))
+    from mmspine.apis import load_config
+    cfg = load_config(osp.join(REPO, 'configs/spine_cls/densenet169.py'))
     assert cfg.train_cfg.max_iters == 10000
     assert cfg.param_scheduler[0].milestones == [5000, 7500]
     assert cfg.train_dataloader.batch_size == 32

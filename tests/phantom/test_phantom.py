@@ -205,3 +205,25 @@ def test_generate_image_matches_csv(phantom):
     stored = pydicom.dcmread(
         osp.join(root, 'train_images', f'{job.image_id}.dicom')).pixel_array
     np.testing.assert_array_equal(stored, ds.pixel_array)
+
+
+def test_one_drawn_lesion_then_one_that_draws_nothing(monkeypatch):
+    """Regression: with exactly one lesion drawn, the image was the render
+    of the *last placed* lesion; when that one changed no pixel, the image
+    lacked the lesion the CSV labels."""
+    from mmspine.phantom import generator
+
+    def osteophytes_draw_nothing(anatomy, lesions):
+        # a lesion that renders to nothing: what a tiny one at a low
+        # contrast does
+        kept = [les for les in lesions if les.lesion_type != 'Osteophytes']
+        return apply_lesions(anatomy, kept)
+
+    monkeypatch.setattr(generator, 'apply_lesions', osteophytes_draw_nothing)
+    rng = np.random.default_rng(0)
+    image = render_phantom(
+        rng, 320, 208, ['Vertebral collapse', 'Osteophytes'], noise=(0., 0.))
+    assert [les.lesion_type for les in image.lesions] == ['Vertebral collapse']
+    lesion = image.lesions[0]
+    diff = np.abs(image.density - image.normal)[lesion.mask]
+    assert diff.mean() > 0.06

@@ -1,34 +1,12 @@
 """A real short training, a test and a resume through the tools."""
+import glob
 import json
 import os
 import os.path as osp
 import re
-import subprocess
-import sys
 
-import pytest
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(REPO_ROOT, 'configs', 'spine', 'faster_rcnn_r50_fpn.py')
-# ResNet-18 keeps the real config's structure at a fraction of the cost
-SMALL_BACKBONE = {
-    'model.backbone.depth': 18,
-    'model.neck.in_channels': [64, 128, 256, 512],
-}
-
-
-def run_tool(tool, *args):
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='2')
-    proc = subprocess.run(
-        [sys.executable,
-         osp.join(REPO_ROOT, 'tools', tool), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
+from conftest import (REPO_ROOT, cfg_options_to_argv, run_tool,
+                      run_tool_in_process)
 
 
 def scalars(work_dir):
@@ -42,41 +20,30 @@ def scalars(work_dir):
     return records
 
 
-@pytest.fixture(scope='module')
-def trained(tiny_coco_root, tiny_cfg_options, tmp_path_factory):
-    work_dir = str(tmp_path_factory.mktemp('train'))
-    opts = {**tiny_cfg_options(CONFIG, tiny_coco_root, 8), **SMALL_BACKBONE}
-    log = run_tool('train.py', CONFIG, '--work-dir', work_dir,
-                   *cfg_options_argv(opts))
-    return work_dir, opts, log
-
-
-def cfg_options_argv(opts):
-    from conftest import cfg_options_to_argv
-    return cfg_options_to_argv(opts)
-
-
-def test_train_logs_metrics_and_loss_goes_down(trained):
-    work_dir, _, _ = trained
-    records = scalars(work_dir)
+def test_train_logs_metrics_and_loss_goes_down(tiny_detector):
+    """tools/train.py in a subprocess (the shared detector's training)."""
+    records = scalars(tiny_detector.work_dir)
     losses = [r['loss'] for r in records if 'loss' in r]
     assert len(losses) == 8
+    # seeded (randomness.seed=0): the same losses on every run
     assert sum(losses[-2:]) / 2 < sum(losses[:2]) / 2
     val = [r for r in records if 'spinexr/bbox_mAP_50' in r]
     assert [r['step'] for r in val] == [4, 8]
     assert {'spinexr/bbox_mAP',
             'spinexr/bbox_AP50_Osteophytes'} <= set(val[-1])
-    assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
-    assert osp.isfile(osp.join(work_dir, 'iter_8.pth'))
+    assert osp.isfile(osp.join(tiny_detector.work_dir, 'iter_4.pth'))
+    assert osp.isfile(tiny_detector.checkpoint)
 
 
-def test_test_tool_reports_metrics(trained, tmp_path):
-    work_dir, opts, _ = trained
+def test_test_tool_reports_metrics(tiny_detector, tmp_path):
+    """tools/test.py in a subprocess, with --data-root."""
     out = str(tmp_path / 'preds.pkl')
-    log = run_tool('test.py', CONFIG, osp.join(work_dir,
-                                               'iter_8.pth'), '--work-dir',
-                   str(tmp_path), '--out', out, '--show-dir', 'vis',
-                   *cfg_options_argv(opts))
+    opts = dict(tiny_detector.cfg_options)
+    del opts['data_root']
+    log = run_tool('test.py', tiny_detector.config, tiny_detector.checkpoint,
+                   '--work-dir', str(tmp_path), '--out', out, '--show-dir',
+                   'vis', '--data-root', tiny_detector.data_root,
+                   *cfg_options_to_argv(opts))
     assert 'spinexr/bbox_mAP_50' in log
     assert 'Other lesions' in log  # the per-class table
     assert osp.getsize(out) > 0
@@ -86,13 +53,26 @@ def test_test_tool_reports_metrics(trained, tmp_path):
     assert len(drawn) == 8
 
 
-def test_resume_continues_from_saved_iteration(trained, tmp_path):
-    work_dir, opts, _ = trained
-    log = run_tool('train.py', CONFIG, '--work-dir', str(tmp_path), '--resume',
-                   osp.join(work_dir, 'iter_4.pth'), *cfg_options_argv(opts))
+def logged_losses(work_dir):
+    """``(iteration, loss)`` of the training lines of the text log.
+
+    In-process runs read the log, not scalars.json: mmengine keeps one
+    visualizer per process, which may write to an earlier run's folder.
+    """
+    text = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
+    return [(int(i), float(loss)) for i, loss in re.findall(
+        r'Iter\(train\) \[\s*(\d+)/\d+\].*? loss: ([\d.]+)', text)]
+
+
+def test_resume_continues_from_saved_iteration(tiny_detector, tmp_path):
+    opts = tiny_detector.cfg_options
+    run_tool_in_process('train.py', tiny_detector.config, '--work-dir',
+                        str(tmp_path), '--resume',
+                        osp.join(tiny_detector.work_dir, 'iter_4.pth'),
+                        *cfg_options_to_argv(opts))
+    log = open(glob.glob(str(tmp_path / '*' / '*.log'))[0]).read()
     assert re.search(r'resumed epoch: \d+, iter: 4', log), log[-2000:]
-    steps = [r['step'] for r in scalars(str(tmp_path)) if 'loss' in r]
-    assert steps == [5, 6, 7, 8]
+    assert [i for i, _ in logged_losses(str(tmp_path))] == [5, 6, 7, 8]
 
 
 def test_sparse_rcnn_r101_trains_on_cpu(tiny_coco_root, tiny_cfg_options,
@@ -101,10 +81,10 @@ def test_sparse_rcnn_r101_trains_on_cpu(tiny_coco_root, tiny_cfg_options,
     sampling included, starts and trains through tools/train.py."""
     config = osp.join(REPO_ROOT, 'configs', 'spine', 'sparse_rcnn_r101.py')
     opts = tiny_cfg_options(config, tiny_coco_root, 2)
-    opts['train_cfg.val_interval'] = 10  # no validation in two iterations
-    run_tool('train.py', config, '--work-dir', str(tmp_path),
-             *cfg_options_argv(opts))
-    losses = [r['loss'] for r in scalars(str(tmp_path)) if 'loss' in r]
+    opts['val_interval'] = 10  # no validation in two iterations
+    run_tool_in_process('train.py', config, '--work-dir', str(tmp_path),
+                        *cfg_options_to_argv(opts))
+    losses = [loss for _, loss in logged_losses(str(tmp_path))]
     assert len(losses) == 2
     assert all(loss == loss and loss > 0 for loss in losses)
     assert osp.isfile(tmp_path / 'iter_2.pth')

@@ -1,6 +1,11 @@
 # VinDr-SpineXR abnormal vs normal, image-level labels from the VinDr CSVs.
 # Layout under data_root:
 #   train_images/*.png, test_images/*.png, annotations/{train,test}.csv
+#
+# The names below are the ones you change, in a child config or with
+# --cfg-options NAME=VALUE: mmspine.apis.load_config applies them wherever
+# this file uses them (see _hoisted_data_ at the end).
+#
 # How the PNGs were made from the DICOMs (tools/dataset_converters/
 # dicom2png.py --mode, --max-size): tools/infer.py converts DICOMs the same
 # way, so the model sees the pixels it was trained on.
@@ -79,3 +84,36 @@ val_evaluator = dict(
     save_outputs=False)
 test_evaluator = dict(
     type='SpineXRClsMetric', num_bootstrap=test_num_bootstrap)
+
+# Where the names above are used (see mmspine/utils/config.py).
+_hoisted_data_ = dict(
+    values={
+        n: globals()[n]
+        for n in ('data_root', 'train_ann_file', 'train_img_dir',
+                  'test_ann_file', 'test_img_dir', 'img_size',
+                  'train_batch_size', 'test_batch_size', 'num_workers',
+                  'flip_prob', 'multi_label', 'val_num_bootstrap',
+                  'test_num_bootstrap', 'train_pipeline', 'test_pipeline')
+    },
+    places='''
+        # whole pipelines before the transforms inside them
+        train_dataloader.dataset.pipeline: train_pipeline
+        {val,test}_dataloader.dataset.pipeline: test_pipeline
+        {train,test}_pipeline.[Resize].scale: (img_size, img_size)
+        {train,val,test}_dataloader.dataset.pipeline.[Resize].scale:
+        (img_size, img_size)
+        {train_pipeline,train_dataloader.dataset.pipeline}.[RandomFlip].prob:
+        flip_prob
+        {train,val,test}_dataloader.dataset.data_root: data_root
+        train_dataloader.dataset.ann_file: train_ann_file
+        {val,test}_dataloader.dataset.ann_file: test_ann_file
+        train_dataloader.dataset.data_prefix.img: train_img_dir
+        {val,test}_dataloader.dataset.data_prefix.img: test_img_dir
+        {train,val,test}_dataloader.dataset.multi_label: multi_label
+        train_dataloader.batch_size: train_batch_size
+        {val,test}_dataloader.batch_size: test_batch_size
+        {train,val,test}_dataloader.num_workers: num_workers
+        {train,val,test}_dataloader.persistent_workers: num_workers > 0
+        val_evaluator.num_bootstrap: val_num_bootstrap
+        test_evaluator.num_bootstrap: test_num_bootstrap
+    ''')

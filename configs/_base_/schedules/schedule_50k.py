@@ -3,6 +3,7 @@
 max_iters = 50000
 lr_steps = (30000, )
 warmup_iters = 1000
+warmup_start_factor = 0.001
 val_interval = 500
 base_lr = 0.02
 
@@ -14,7 +15,7 @@ test_cfg = dict(type='TestLoop')
 param_scheduler = [
     dict(
         type='LinearLR',
-        start_factor=0.001,
+        start_factor=warmup_start_factor,
         by_epoch=False,
         begin=0,
         end=warmup_iters),
@@ -34,3 +35,20 @@ optim_wrapper = dict(
 # Linear LR scaling when the total batch differs from 16 (opt in with
 # tools/train.py --auto-scale-lr).
 auto_scale_lr = dict(enable=False, base_batch_size=16)
+
+# Where the names above are used (see mmspine/utils/config.py).
+_hoisted_schedule_ = dict(
+    values={
+        n: globals()[n]
+        for n in ('max_iters', 'lr_steps', 'warmup_iters',
+                  'warmup_start_factor', 'val_interval', 'base_lr')
+    },
+    places='''
+        train_cfg.max_iters: max_iters
+        train_cfg.val_interval: val_interval
+        param_scheduler.[LinearLR].end: warmup_iters
+        param_scheduler.[LinearLR].start_factor: warmup_start_factor
+        param_scheduler.[MultiStepLR].end: max_iters
+        param_scheduler.[MultiStepLR].milestones: list(lr_steps)
+        optim_wrapper.optimizer.lr: base_lr
+    ''')

@@ -20,9 +20,21 @@ param_scheduler = [
         milestones=list(lr_steps),
         gamma=0.1)
 ]
-
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=base_lr, momentum=0.9, weight_decay=1e-4))
-
 auto_scale_lr = dict(enable=False, base_batch_size=32)
+
+# Where the names above are used (see mmspine/utils/config.py).
+_hoisted_schedule_ = dict(
+    values={
+        n: globals()[n]
+        for n in ('max_iters', 'lr_steps', 'val_interval', 'base_lr')
+    },
+    places='''
+        train_cfg.max_iters: max_iters
+        train_cfg.val_interval: val_interval
+        param_scheduler.[MultiStepLR].end: max_iters
+        param_scheduler.[MultiStepLR].milestones: list(lr_steps)
+        optim_wrapper.optimizer.lr: base_lr
+    ''')

@@ -6,6 +6,8 @@
 _base_ = '../efficientdet_d0.py'
 
 data_root = 'data/phantom/'
+# PNGs are made with --max-size 512 (tools/infer.py converts DICOMs alike)
+preprocess = dict(mode='reference', max_size=512)
 # the demo's sizes: PNGs are made with --max-size 512, training sees the
 # long side at 320
 train_scales = [(320, 224), (320, 256), (320, 288)]
@@ -36,32 +38,10 @@ model = dict(
     neck=dict(norm_cfg=norm_cfg),
     bbox_head=dict(norm_cfg=norm_cfg))
 
+# D0's pipeline without AutoAugment, as the demo's Faster R-CNN
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomChoiceResize', scales=train_scales, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+    t for t in _base_.train_pipeline if t['type'] != 'DetAutoAugment'
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=test_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
-]
-train_dataloader = dict(
-    batch_size=train_batch_size,
-    num_workers=num_workers,
-    dataset=dict(dataset=dict(data_root=data_root, pipeline=train_pipeline)))
-val_dataloader = dict(
-    num_workers=num_workers,
-    dataset=dict(data_root=data_root, pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/test.json')
-test_evaluator = val_evaluator
 
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 param_scheduler = [

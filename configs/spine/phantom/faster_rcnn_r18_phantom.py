@@ -13,8 +13,9 @@ num_workers = 2
 max_iters = 400
 warmup_iters = 50
 lr_steps = (300, 370)
-base_lr = 0.02
 val_interval = 400
+log_interval = 20
+checkpoint_interval = max_iters
 # ResNet-18 at half width: no ImageNet weights to start from.
 backbone_width = 32
 fpn_channels = 96
@@ -45,50 +46,4 @@ model = dict(
     train_cfg=dict(
         rpn_proposal=dict(max_per_img=300), rcnn=dict(sampler=dict(num=128))))
 load_from = None
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomChoiceResize', scales=train_scales, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=test_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
-]
-train_dataloader = dict(
-    batch_size=train_batch_size,
-    num_workers=num_workers,
-    dataset=dict(dataset=dict(data_root=data_root, pipeline=train_pipeline)))
-val_dataloader = dict(
-    num_workers=num_workers,
-    dataset=dict(data_root=data_root, pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/test.json')
-test_evaluator = val_evaluator
-
-train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.001,
-        by_epoch=False,
-        begin=0,
-        end=warmup_iters),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_iters,
-        by_epoch=False,
-        milestones=list(lr_steps),
-        gamma=0.1)
-]
-optim_wrapper = dict(optimizer=dict(lr=base_lr), clip_grad=dict(max_norm=10))
-default_hooks = dict(
-    logger=dict(interval=20), checkpoint=dict(interval=max_iters))
+optim_wrapper = dict(clip_grad=dict(max_norm=10))

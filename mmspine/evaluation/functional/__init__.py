@@ -5,6 +5,7 @@ from .binary_classification import (PREDICTION_COLUMNS, THRESHOLD_METRICS,
                                     plot_roc, save_cls_predictions,
                                     weighted_auroc, weighted_threshold_metrics,
                                     youden_threshold)
+from .coco_ap import SPINEXR_IOU_THRS, coco_box_ap, load_coco
 from .confusion import detection_confusion_matrix
 from .froc import (FROC_FP_GRID, FROC_REPORT_FPS, FROCCurve, ImageBoxes,
                    box_iou, coco_to_image_boxes, froc_analysis, froc_curve,
@@ -13,11 +14,11 @@ from .pr_curve import RECALL_POINTS, as_coco, coco_pr_curves
 from .roc_band import roc_with_band
 
 __all__ = [
-    'PREDICTION_COLUMNS', 'THRESHOLD_METRICS', 'binary_cls_metrics',
-    'bootstrap_counts', 'check_binary_labels', 'format_cls_metrics',
-    'load_cls_predictions', 'metrics_at_threshold', 'plot_roc',
-    'save_cls_predictions', 'weighted_auroc', 'weighted_threshold_metrics',
-    'youden_threshold'
+    'PREDICTION_COLUMNS', 'SPINEXR_IOU_THRS', 'THRESHOLD_METRICS',
+    'binary_cls_metrics', 'coco_box_ap', 'load_coco', 'bootstrap_counts',
+    'check_binary_labels', 'format_cls_metrics', 'load_cls_predictions',
+    'metrics_at_threshold', 'plot_roc', 'save_cls_predictions',
+    'weighted_auroc', 'weighted_threshold_metrics', 'youden_threshold'
 ]
 # FROC, confusion matrix and PR curves (the evaluation report)
 __all__ += [

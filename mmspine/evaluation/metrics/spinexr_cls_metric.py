@@ -4,10 +4,10 @@ from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
 import numpy as np
-from scipy.special import expit
 from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
+from scipy.special import expit
 from terminaltables import AsciiTable
 
 from ..functional import (binary_cls_metrics, format_cls_metrics, plot_roc,

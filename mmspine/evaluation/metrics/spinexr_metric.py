@@ -4,17 +4,14 @@ from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
 import numpy as np
-from mmdet.datasets.api_wrappers import COCO, COCOeval
+from mmdet.datasets.api_wrappers import COCO
 from mmdet.evaluation import CocoMetric
 from mmdet.registry import METRICS
 from mmengine.fileio import load
 from mmengine.logging import MMLogger, print_log
-from terminaltables import AsciiTable
 
+from ..functional.coco_ap import SPINEXR_IOU_THRS, coco_box_ap
 from ..functional.froc import FROC_REPORT_FPS, froc_metrics
-
-#: IoU thresholds of the VinDr-SpineXR reference evaluation: 0.20:0.05:0.50.
-SPINEXR_IOU_THRS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
 
 @METRICS.register_module()
@@ -24,9 +21,10 @@ class SpineXRMetric(CocoMetric):
     Reports ``bbox_mAP_50`` (the paper's headline), ``bbox_mAP`` (mean over
     ``iou_thrs``, by default 0.20:0.05:0.50, the reference code's "AP") and,
     per class, ``bbox_AP50_<class>`` and ``bbox_AP_<class>``; the per-class
-    values are also logged as a table. With ``froc_fps`` it also reports
-    the FROC sensitivity over all classes at those mean false positives per
-    image, ``froc_sens@1fp`` and so on (IoU 0.5, see
+    values are also logged as a table (computed by
+    :func:`~mmspine.evaluation.functional.coco_box_ap`). With ``froc_fps``
+    it also reports the FROC sensitivity over all classes at those mean
+    false positives per image, ``froc_sens@1fp`` and so on (IoU 0.5, see
     :mod:`~mmspine.evaluation.functional.froc`). Everything else (result
     conversion, ``outfile_prefix``, ``format_only``) behaves as in mmdet's
     :class:`CocoMetric`.
@@ -104,50 +102,10 @@ class SpineXRMetric(CocoMetric):
 
     def _evaluate(self, predictions: list,
                   logger: MMLogger) -> Dict[str, float]:
-        names = [c['name'] for c in self._coco_api.loadCats(self.cat_ids)]
-        if predictions:
-            coco_eval = COCOeval(self._coco_api,
-                                 self._coco_api.loadRes(predictions), 'bbox')
-            coco_eval.params.catIds = self.cat_ids
-            coco_eval.params.imgIds = self.img_ids
-            coco_eval.params.maxDets = list(self.proposal_nums)
-            coco_eval.params.iouThrs = self.iou_thrs
-            coco_eval.evaluate()
-            coco_eval.accumulate()
-            # precision: (iou, recall, class, area range, max dets); area
-            # index 0 is 'all', max dets index -1 the largest.
-            precision = coco_eval.eval['precision'][:, :, :, 0, -1]
-        else:
+        if not predictions:
             print_log('No detections at all: every AP is 0.', logger)
-            precision = np.zeros((len(self.iou_thrs), 101, len(names)))
-
-        def mean_valid(p: np.ndarray) -> float:
-            p = p[p > -1]
-            return float(np.mean(p)) if p.size else float('nan')
-
-        eval_results = OrderedDict()
-        eval_results['bbox_mAP_50'] = mean_valid(precision[self.headline_idx])
-        eval_results['bbox_mAP'] = mean_valid(precision)
-        lo, hi = self.iou_thrs[0], self.iou_thrs[-1]
-        rows = [[
-            'class', f'AP@{self.headline_iou:g}', f'AP@[{lo:g}:{hi:g}]', 'gts'
-        ]]
-        num_gts = {
-            cat: len(self._coco_api.get_ann_ids(cat_ids=[cat]))
-            for cat in self.cat_ids
-        }
-        for k, (cat, name) in enumerate(zip(self.cat_ids, names)):
-            ap50 = mean_valid(precision[self.headline_idx, :, k])
-            ap = mean_valid(precision[:, :, k])
-            eval_results[f'bbox_AP50_{name}'] = ap50
-            eval_results[f'bbox_AP_{name}'] = ap
-            rows.append([name, f'{ap50:.4f}', f'{ap:.4f}', num_gts[cat]])
-        rows.append([
-            'mean', f'{eval_results["bbox_mAP_50"]:.4f}',
-            f'{eval_results["bbox_mAP"]:.4f}',
-            sum(num_gts.values())
-        ])
-        table = AsciiTable(rows)
-        table.inner_footing_row_border = True
-        print_log('\n' + table.table, logger)
-        return eval_results
+        results, table = coco_box_ap(self._coco_api, predictions, self.cat_ids,
+                                     self.img_ids, self.iou_thrs,
+                                     self.headline_iou, self.proposal_nums[-1])
+        print_log('\n' + table, logger)
+        return results

@@ -12,7 +12,8 @@ CONFIG = osp.join(REPO_ROOT, 'configs/_base_/models/sparse_rcnn_r50_fpn.py')
 
 
 def _heads():
-    head_cfg = Config.fromfile(CONFIG).model.roi_head.bbox_head[0]
+    # one dict, repeated by mmdet for every stage
+    head_cfg = Config.fromfile(CONFIG).model.roi_head.bbox_head
     stock_cfg = dict(head_cfg, type='DIIHead')
     torch.manual_seed(0)
     ours = MODELS.build(head_cfg)
