@@ -4,6 +4,7 @@ The tools parse arguments; everything they do with them lives here, so that
 tests and notebooks can drive training and testing the same way.
 """
 import argparse
+import itertools
 import os
 import os.path as osp
 from typing import Optional, Sequence
@@ -262,6 +263,9 @@ def setup_test(cfg: Config,
     return cfg
 
 
+_RUN_IDS = itertools.count()
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the default Runner, or ``cfg.runner_type`` when set.
 
@@ -271,6 +275,13 @@ def build_runner(cfg: Config) -> Runner:
     if cfg.get('launcher', 'none') != 'none' and \
             not torch.cuda.is_available():
         _setup_cpu_distributed(cfg)
+    if cfg.get('experiment_name') is None:
+        # mmengine names the run's logger, message hub and visualizer
+        # '<config>_<timestamp>' and reuses instances of the same name: a
+        # second run of one config within a second in one process (tests,
+        # notebooks, make demo) would log into the first run's files
+        stem = osp.splitext(osp.basename(cfg.filename or 'config'))[0]
+        cfg.experiment_name = f'{stem}_{os.getpid()}_{next(_RUN_IDS)}'
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
