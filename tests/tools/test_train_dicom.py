@@ -2,14 +2,19 @@
 import os
 import os.path as osp
 
-from test_train_test import (REPO_ROOT, SMALL_BACKBONE, cfg_options_argv,
-                             run_tool, scalars)
+from conftest import REPO_ROOT, cfg_options_to_argv, run_tool_in_process
+from test_train_test import scalars
 
 from mmspine.annotations import convert_spinexr_to_coco
 from mmspine.dicom import parse_folder_metadata
 from mmspine.phantom import make_phantom
 
 BASES = osp.join(REPO_ROOT, 'configs', '_base_')
+# ResNet-18 keeps the real config's structure at a fraction of the cost
+SMALL_BACKBONE = {
+    'model.backbone.depth': 18,
+    'model.neck.in_channels': [64, 128, 256, 512],
+}
 
 
 def dicom_config(path):
@@ -52,8 +57,10 @@ def test_train_from_dicoms(tmp_path, tiny_cfg_options):
         'train_cfg.val_begin': 10,
         'default_hooks.checkpoint.interval': 10
     })
-    run_tool('train.py', config, '--work-dir', work_dir,
-             *cfg_options_argv(opts))
+    # in-process: the subprocess run of tools/train.py is the shared
+    # detector's (tests/conftest.py)
+    run_tool_in_process('train.py', config, '--work-dir', work_dir,
+                        *cfg_options_to_argv(opts))
     losses = [r['loss'] for r in scalars(work_dir) if 'loss' in r]
     assert len(losses) == 2
     assert all(loss == loss and loss > 0 for loss in losses)
