@@ -282,6 +282,11 @@ def build_runner(cfg: Config) -> Runner:
         # notebooks, make demo) would log into the first run's files
         stem = osp.splitext(osp.basename(cfg.filename or 'config'))[0]
         cfg.experiment_name = f'{stem}_{os.getpid()}_{next(_RUN_IDS)}'
+    if isinstance(cfg.get('visualizer'), dict):
+        # mmdet's runtime names it 'visualizer', and mmengine hands an
+        # existing instance of that name (with the first run's save_dir) to
+        # every later run in the process; unnamed, it takes the run's name
+        cfg.visualizer.pop('name', None)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

@@ -248,4 +248,8 @@ def apply_hoisted(cfg: Any) -> List[str]:
                     f'{old!r}). Set {where}={new!r} (or remove {where} from '
                     f'the config) to follow {used}, or keep {used} at the '
                     'base value.')
+        # settled: the names as they are now become the snapshot, so that
+        # the config the Runner dumps loads back as it is (its explicit
+        # places kept), and a child of it re-derives what follows a name
+        record['values'] = {n: copy.deepcopy(cfg[n]) for n in snapshot}
     return changed

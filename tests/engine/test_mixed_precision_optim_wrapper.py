@@ -8,6 +8,7 @@ from mmdet.testing import demo_mm_inputs
 from mmengine import Config, MessageHub
 from torch import nn
 
+from mmspine.apis import load_config
 from mmspine.engine import MixedPrecisionOptimWrapper
 from mmspine.metainfo import SPINEXR_CLASSES
 
@@ -40,12 +41,12 @@ def _narrow_sparse_rcnn(cfg: Config, hidden: int = 32, stages: int = 2):
         stage_loss_weights=[1] * stages,
         proposal_feature_channel=hidden)
     m.roi_head.bbox_roi_extractor.out_channels = hidden
-    m.roi_head.bbox_head = m.roi_head.bbox_head[:stages]
-    for head in m.roi_head.bbox_head:
-        head.update(
-            in_channels=hidden, feedforward_channels=2 * hidden, num_heads=4)
-        head.dynamic_conv_cfg.update(
-            in_channels=hidden, out_channels=hidden, feat_channels=8)
+    # one head config for every stage (mmdet repeats a single dict)
+    head = m.roi_head.bbox_head
+    head.update(
+        in_channels=hidden, feedforward_channels=2 * hidden, num_heads=4)
+    head.dynamic_conv_cfg.update(
+        in_channels=hidden, out_channels=hidden, feat_channels=8)
     m.train_cfg.rcnn = m.train_cfg.rcnn[:stages]
 
 
@@ -53,7 +54,7 @@ def test_bf16_sparse_rcnn_steps_are_finite(mmdet_registry):
     """bf16 iterations of the phantom Sparse R-CNN: the convolutions run in
     bfloat16, loss and grad norm stay finite, every step is taken."""
     hub = _hub('bf16_sparse_rcnn')
-    cfg = Config.fromfile(PHANTOM_SPARSE)
+    cfg = load_config(PHANTOM_SPARSE)
     _narrow_sparse_rcnn(cfg)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)

@@ -11,6 +11,8 @@ import pytest
 import torch
 from mmengine import Config
 
+from mmspine.apis import load_config
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZES = ('d0', 'd1', 'd2', 'd3')
 # Tan et al. 2020, Table 2: whole detector (backbone included), COCO
@@ -45,7 +47,8 @@ def coco_detectors(mmdet_registry):
 
 @pytest.mark.parametrize('size', SIZES)
 def test_config_follows_compound_scaling(size):
-    cfg = Config.fromfile(config_path(size))
+    # the documented loader applies the hoisted scales to the pipelines
+    cfg = load_config(config_path(size))
     input_size, width, depth, head_depth, arch = PAPER_SCALING[size]
     assert cfg.model.backbone.arch == arch
     assert (cfg.model.neck.out_channels, cfg.model.neck.num_layers) == \
