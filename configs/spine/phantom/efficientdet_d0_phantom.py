@@ -23,6 +23,7 @@ base_lr = 1e-3
 weight_decay = 0.05
 val_interval = 400
 checkpoint_interval = 50
+log_interval = 10
 load_from = None
 
 # Batch norm momentum 0.1, not the recipe's 0.01: over 400 iterations from
@@ -43,24 +44,8 @@ train_pipeline = [
     t for t in _base_.train_pipeline if t['type'] != 'DetAutoAugment'
 ]
 
-train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.001,
-        by_epoch=False,
-        begin=0,
-        end=warmup_iters),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_iters,
-        by_epoch=False,
-        milestones=list(lr_steps),
-        gamma=0.1)
-]
+# the schedule and hooks follow max_iters, lr_steps, warmup_iters,
+# val_interval, checkpoint_interval and log_interval (mmspine.apis.load_config)
 optim_wrapper = dict(
     optimizer=dict(
         _delete_=True, type='AdamW', lr=base_lr, weight_decay=weight_decay))
-default_hooks = dict(
-    logger=dict(interval=10), checkpoint=dict(interval=checkpoint_interval))
