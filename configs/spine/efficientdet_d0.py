@@ -2,7 +2,7 @@
 # scratch. The recipe of Tan et al. scaled to batch 16: SGD at
 # 0.16 x 16 / 128 = 0.02, momentum 0.9, weight decay 4e-5, gradient norm
 # clipped at 10; on the 50,000-iteration schedule of the other detectors.
-# Images are resized to a long side of input_size (scale jitter of +-25 %
+# Images are resized to a long side of the input size (scale jitter of +-25 %
 # in training) and padded to a multiple of 128.
 _base_ = [
     '../_base_/models/efficientdet_d0.py',
@@ -10,10 +10,11 @@ _base_ = [
     '../_base_/schedules/schedule_50k.py', '../_base_/default_runtime.py'
 ]
 
-input_size = 512
-# scale jitter: long sides of 6/8 to 10/8 of input_size
-train_scales = [(input_size * k // 8, ) * 2 for k in range(6, 11)]
-test_scale = (input_size, input_size)
+# D0's row of the compound scaling (the model base): input size 512, scale
+# jitter over long sides of 6/8 to 10/8 of it. D1-D3 pick another row and
+# these follow (mmspine.apis.load_config).
+train_scales = [(512 * k // 8, ) * 2 for k in range(6, 11)]
+test_scale = (512, 512)
 base_lr = 0.02
 weight_decay = 4e-5
 grad_clip_norm = 10.

@@ -9,7 +9,6 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine import Config
 
 from mmspine.apis import load_config
 
@@ -39,7 +38,7 @@ def coco_detectors(mmdet_registry):
     torch.manual_seed(0)
     detectors = {}
     for size in SIZES:
-        cfg = Config.fromfile(config_path(size))
+        cfg = load_config(config_path(size))
         cfg.model.bbox_head.num_classes = COCO_CLASSES
         detectors[size] = (cfg, MODELS.build(cfg.model).eval())
     return detectors

@@ -4,12 +4,25 @@
 # Larger sizes (configs/spine/efficientdet_d1.py ...) change the backbone,
 # the widths and the depths by the paper's compound scaling.
 num_classes = 7
-backbone_arch = 'b0'
-# channels of EfficientNet's stride-8/16/32 stages, out_indices (3, 4, 5)
-backbone_channels = [40, 112, 320]
-bifpn_width = 64
-bifpn_depth = 3
-head_depth = 3
+# The paper's compound scaling (Tan et al., Table 1): input size, backbone,
+# channels of its stride-8/16/32 stages (out_indices (3, 4, 5)), BiFPN
+# width and depth, box/class net depth. A child picks a row with
+# `efficientdet = 'd1'`; mmspine.apis.load_config applies it to the model
+# and the input scales (see _hoisted_efficientdet_ below).
+efficientdet = 'd0'
+compound_scaling = dict(
+    d0=dict(input_size=512, backbone_arch='b0',
+            backbone_channels=[40, 112, 320], bifpn_width=64, bifpn_depth=3,
+            head_depth=3),
+    d1=dict(input_size=640, backbone_arch='b1',
+            backbone_channels=[40, 112, 320], bifpn_width=88, bifpn_depth=4,
+            head_depth=3),
+    d2=dict(input_size=768, backbone_arch='b2',
+            backbone_channels=[48, 120, 352], bifpn_width=112,
+            bifpn_depth=5, head_depth=3),
+    d3=dict(input_size=896, backbone_arch='b3',
+            backbone_channels=[48, 136, 384], bifpn_width=160,
+            bifpn_depth=6, head_depth=4))
 # TensorFlow's batch norm of the reference (decay 0.99, epsilon 1e-3)
 norm_cfg = dict(type='BN', momentum=0.01, eps=1e-3, requires_grad=True)
 
@@ -27,24 +40,24 @@ model = dict(
     # checkpoint=<an mmpretrain EfficientNet checkpoint of this arch>).
     backbone=dict(
         type='EfficientNet',
-        arch=backbone_arch,
+        arch=compound_scaling[efficientdet]['backbone_arch'],
         out_indices=(3, 4, 5),
         frozen_stages=0,
         norm_cfg=norm_cfg,
         norm_eval=False),
     neck=dict(
         type='BiFPN',
-        in_channels=backbone_channels,
-        out_channels=bifpn_width,
-        num_layers=bifpn_depth,
+        in_channels=compound_scaling[efficientdet]['backbone_channels'],
+        out_channels=compound_scaling[efficientdet]['bifpn_width'],
+        num_layers=compound_scaling[efficientdet]['bifpn_depth'],
         num_outs=5,
         norm_cfg=norm_cfg),
     bbox_head=dict(
         type='EfficientDetHead',
         num_classes=num_classes,
-        in_channels=bifpn_width,
-        feat_channels=bifpn_width,
-        stacked_convs=head_depth,
+        in_channels=compound_scaling[efficientdet]['bifpn_width'],
+        feat_channels=compound_scaling[efficientdet]['bifpn_width'],
+        stacked_convs=compound_scaling[efficientdet]['head_depth'],
         norm_cfg=norm_cfg,
         # 3 octave scales x 3 ratios, anchor scale 4: 32-40 px at P3
         anchor_generator=dict(
@@ -84,3 +97,22 @@ model = dict(
         score_thr=0.05,
         nms=dict(type='nms', iou_threshold=0.5),
         max_per_img=100))
+
+# Where the row is used; the input scales follow it too (long sides of 6/8
+# to 10/8 of the input size in training, as scale jitter).
+_hoisted_efficientdet_ = dict(
+    values=dict(efficientdet=efficientdet, compound_scaling=compound_scaling),
+    places={
+        f'model.{path}': f"compound_scaling[efficientdet]['{key}']"
+        for path, key in (('backbone.arch', 'backbone_arch'),
+                          ('neck.in_channels', 'backbone_channels'),
+                          ('neck.out_channels', 'bifpn_width'),
+                          ('neck.num_layers', 'bifpn_depth'),
+                          ('bbox_head.in_channels', 'bifpn_width'),
+                          ('bbox_head.feat_channels', 'bifpn_width'),
+                          ('bbox_head.stacked_convs', 'head_depth'))
+    })
+_hoisted_efficientdet_['places'].update(
+    train_scales="[(compound_scaling[efficientdet]['input_size'] * k // 8, )"
+    ' * 2 for k in range(6, 11)]',
+    test_scale="(compound_scaling[efficientdet]['input_size'], ) * 2")
