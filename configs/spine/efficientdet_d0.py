@@ -24,17 +24,12 @@ optim_wrapper = dict(
     optimizer=dict(lr=base_lr, weight_decay=weight_decay),
     clip_grad=dict(max_norm=grad_clip_norm, norm_type=2))
 
-# AutoAugment v2 before resizing, as configs/spine/sparse_rcnn_r50.py; the
+# The base's pipeline with AutoAugment v2 after loading, before resizing,
+# as configs/spine/sparse_rcnn_r50.py; the
 # loaders, the scales and the test and TTA pipelines follow the names above
 # (mmspine.apis.load_config).
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadAnnotations', with_bbox=True),
+    *_base_.train_pipeline[:2],
     dict(type='DetAutoAugment', policy=autoaugment_policy),
-    dict(
-        type='RandomChoiceResize',
-        scales={{_base_.train_scales}},
-        keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+    *_base_.train_pipeline[2:]
 ]

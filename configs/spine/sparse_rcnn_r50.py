@@ -10,17 +10,11 @@ _base_ = [
 load_from = 'https://download.openmmlab.com/mmdetection/v2.0/sparse_rcnn/sparse_rcnn_r50_fpn_mstrain_480-800_3x_coco/sparse_rcnn_r50_fpn_mstrain_480-800_3x_coco_20201218_154234-7bc5c054.pth'  # noqa: E501
 
 # Training augmentation of the reference: AutoAugment detection policy v2
-# (Zoph et al., 2020) on the loaded image, before resizing. The loader
-# applies this pipeline to the train set, at the base's train_scales.
+# (Zoph et al., 2020) inserted into the base's pipeline after loading,
+# before resizing. The loader applies it to the train set.
 autoaugment_policy = 'v2'
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadAnnotations', with_bbox=True),
+    *_base_.train_pipeline[:2],
     dict(type='DetAutoAugment', policy=autoaugment_policy),
-    dict(
-        type='RandomChoiceResize',
-        scales={{_base_.train_scales}},
-        keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+    *_base_.train_pipeline[2:]
 ]
