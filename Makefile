@@ -37,8 +37,12 @@ $(STAMP): $(REQS)
 	$(PY) -c 'from mmcv.ops import nms, RoIAlign; import mmdet, mmspine'
 	@touch $(STAMP)
 
+# one pytest-xdist worker per core (at most 4); tests that share a trained
+# model are grouped onto one worker (pytest.mark.xdist_group)
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadgroup
+
 test: install
-	$(PY) -m pytest tests
+	$(PY) -m pytest $(PYTEST_ARGS) tests
 
 demo: install
 	$(PY) tools/demo.py --work-dir $(DEMO_DIR)

@@ -68,6 +68,24 @@ def make_tiny_coco(root: str,
     return coco
 
 
+def threads_per_worker() -> int:
+    """CPU threads for one test process: the cores shared among
+    pytest-xdist's workers (``make test`` runs one per core)."""
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+@pytest.fixture(scope='session', autouse=True)
+def torch_threads():
+    """Two workers each running two threads on two cores wait on each
+    other: every worker gets its share of the cores."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(min(threads, threads_per_worker()))
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope='session')
 def tiny_coco_root(tmp_path_factory) -> str:
     """A data root with train (14 images, 2 empty) and test (8, 1 empty)."""
@@ -136,7 +154,10 @@ def run_tool(tool: str, *args: str, timeout: int = 900) -> str:
     own (imports, registration, argv). Other runs use
     :func:`run_tool_in_process`, which skips the interpreter start.
     """
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='2')
+    env = dict(
+        os.environ,
+        PYTHONPATH=REPO_ROOT,
+        OMP_NUM_THREADS=str(threads_per_worker()))
     proc = subprocess.run(
         [sys.executable,
          osp.join(REPO_ROOT, 'tools', tool), *args],
@@ -165,6 +186,23 @@ TINY_DETECTOR_CONFIG = osp.join(REPO_ROOT, 'configs', 'spine',
 TINY_DETECTOR_ITERS = 8
 
 
+#: Options that make Faster R-CNN R50-FPN cheap and keep its structure.
+TINY_FASTER_RCNN = {
+    # ResNet-18 keeps the real config's structure at a fraction of the cost
+    'model.backbone.depth': 18,
+    'model.neck.in_channels': [64, 128, 256, 512],
+    # the box head's two 1024-wide layers over 512 sampled RoIs were most
+    # of an iteration's time; narrower, the same code runs
+    'model.roi_head.bbox_head.fc_out_channels': 128,
+    'model.train_cfg.rcnn.sampler.num': 128,
+    # an untrained RPN's 1000 proposals, most of them large, made RoI Align
+    # (adaptive sampling) most of a prediction's time
+    'model.test_cfg.rpn.max_per_img': 100,
+    'model.train_cfg.rpn_proposal.max_per_img': 300,
+    'model.roi_head.bbox_roi_extractor.roi_layer.sampling_ratio': 2,
+}
+
+
 class TinyDetector(NamedTuple):
     """A trained detector: what a test needs to test, resume or infer."""
     config: str
@@ -178,29 +216,57 @@ class TinyDetector(NamedTuple):
 @pytest.fixture(scope='session')
 def tiny_detector(tiny_coco_root, tmp_path_factory) -> TinyDetector:
     """Faster R-CNN with a ResNet-18 trained for 8 iterations (seeded) on
-    :func:`tiny_coco_root` by ``tools/train.py`` in a subprocess; checkpoints
-    at iterations 4 and 8, validation at both.
+    :func:`tiny_coco_root` by ``tools/train.py --tensorboard`` in a
+    subprocess; checkpoints at iterations 4 and 8, validation at both.
 
-    Shared by the tools, fusion and inference tests: train it once. Its
-    ``cfg_options`` load the same model for testing elsewhere (override
+    Shared by the tools, fusion, report and inference tests: train it once.
+    Its ``cfg_options`` load the same model for testing elsewhere (override
     ``data_root`` and ``test_scale`` for other data).
     """
     work_dir = str(tmp_path_factory.mktemp('tiny_detector'))
     opts = tiny_cfg_options(TINY_DETECTOR_CONFIG, tiny_coco_root,
                             TINY_DETECTOR_ITERS)
-    opts.update({
-        # ResNet-18 keeps the real config's structure at a fraction of the
-        # cost
-        'model.backbone.depth': 18,
-        'model.neck.in_channels': [64, 128, 256, 512],
-        'randomness.seed': 0,
-    })
+    opts.update(TINY_FASTER_RCNN, **{'randomness.seed': 0})
     log = run_tool('train.py', TINY_DETECTOR_CONFIG, '--work-dir', work_dir,
-                   *cfg_options_to_argv(opts))
+                   '--tensorboard', *cfg_options_to_argv(opts))
     checkpoint = osp.join(work_dir, f'iter_{TINY_DETECTOR_ITERS}.pth')
     assert osp.isfile(checkpoint), log[-2000:]
     return TinyDetector(TINY_DETECTOR_CONFIG, opts, work_dir, checkpoint,
                         tiny_coco_root, log)
+
+
+class TinyDetectorTest(NamedTuple):
+    """What ``tools/test.py`` left for the shared detector's last
+    checkpoint."""
+    work_dir: str
+    log: str
+    preds: str
+    ann_file: str
+
+
+@pytest.fixture(scope='session')
+def tiny_detector_test(tiny_detector, tmp_path_factory) -> TinyDetectorTest:
+    """``tools/test.py`` (in this process) on :func:`tiny_detector`'s last
+    checkpoint with ``--data-root``, ``--out`` and ``--show-dir``; shared by
+    the tool's and the report's tests."""
+    work_dir = str(tmp_path_factory.mktemp('tiny_detector_test'))
+    preds = osp.join(work_dir, 'preds.pkl')
+    opts = dict(tiny_detector.cfg_options)
+    del opts['data_root']
+    run_tool_in_process('test.py', tiny_detector.config,
+                        tiny_detector.checkpoint, '--work-dir', work_dir,
+                        '--out', preds, '--show-dir', 'vis', '--data-root',
+                        tiny_detector.data_root, *cfg_options_to_argv(opts))
+    logs = [
+        osp.join(root, name) for root, _, names in os.walk(work_dir)
+        for name in names if name.endswith('.log')
+    ]
+    assert len(logs) == 1, logs
+    with open(logs[0]) as f:
+        log = f.read()
+    return TinyDetectorTest(
+        work_dir, log, preds,
+        osp.join(tiny_detector.data_root, 'annotations', 'test.json'))
 
 
 def _infer_cfg_options(root: str, work_dir: str, max_iters: int,

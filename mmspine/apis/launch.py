@@ -4,10 +4,11 @@ The tools parse arguments; everything they do with them lives here, so that
 tests and notebooks can drive training and testing the same way.
 """
 import argparse
+import ast
 import itertools
 import os
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.config import Config, ConfigDict, DictAction
@@ -266,12 +267,82 @@ def setup_test(cfg: Config,
 _RUN_IDS = itertools.count()
 
 
+class OnceFormattedConfig(Config):
+    """A :class:`Config` that formats its ``pretty_text`` only as needed.
+
+    mmengine's Runner asks for ``pretty_text`` to log the config, to dump it
+    and again for every checkpoint's meta; each call runs yapf over the whole
+    config (one to several seconds of CPU for a detector's). Here the text
+    is kept with the content it was made from, and yapf formats each
+    top-level statement once per process: runs of related configs (train,
+    then test; several models) share most statements. The text is the same
+    as :class:`Config`'s.
+    """
+
+    @classmethod
+    def wrap(cls, cfg: Config) -> 'OnceFormattedConfig':
+        """The same config (shared content) as this class."""
+        if isinstance(cfg, cls):
+            return cfg
+        other = cls.__new__(cls)
+        other.__dict__.update(cfg.__dict__)
+        return other
+
+    @property
+    def pretty_text(self) -> str:
+        key = repr(self._cfg_dict.to_dict())
+        cached = self.__dict__.get('_pretty_text_cache')
+        if cached is None or cached[0] != key:
+            cached = (key, self._format_text())
+            # plain attribute: Config's own __setattr__ writes config keys
+            object.__setattr__(self, '_pretty_text_cache', cached)
+        return cached[1]
+
+    def _format_text(self) -> str:
+        if not self._format_python_code:
+            return super().pretty_text
+        object.__setattr__(self, '_format_python_code', False)
+        try:
+            raw = super().pretty_text
+        finally:
+            object.__setattr__(self, '_format_python_code', True)
+        try:
+            statements = ast.parse(raw).body
+        except SyntaxError:
+            return super().pretty_text  # mmengine's own error message
+        lines = raw.split('\n')
+        return ''.join(
+            _format_statement('\n'.join(lines[s.lineno - 1:s.end_lineno]))
+            for s in statements)
+
+
+#: yapf's style for config text, as mmengine's ``Config.pretty_text``.
+_CONFIG_STYLE = dict(
+    based_on_style='pep8',
+    blank_line_before_nested_class_or_def=True,
+    split_before_expression_after_opening_paren=True)
+_FORMATTED: Dict[str, str] = {}
+
+
+def _format_statement(statement: str) -> str:
+    """One top-level config statement formatted by yapf, memoised."""
+    if statement not in _FORMATTED:
+        from yapf.yapflib.yapf_api import FormatCode
+        if len(_FORMATTED) > 4096:
+            _FORMATTED.clear()
+        _FORMATTED[statement] = FormatCode(
+            statement, style_config=_CONFIG_STYLE)[0]
+    return _FORMATTED[statement]
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the default Runner, or ``cfg.runner_type`` when set.
 
     A distributed launch without CUDA runs on gloo: mmengine's launcher
-    would call ``torch.cuda.set_device`` and give DDP a device id.
+    would call ``torch.cuda.set_device`` and give DDP a device id. The
+    Runner gets the config as :class:`OnceFormattedConfig`.
     """
+    cfg = OnceFormattedConfig.wrap(cfg)
     if cfg.get('launcher', 'none') != 'none' and \
             not torch.cuda.is_available():
         _setup_cpu_distributed(cfg)

@@ -18,6 +18,9 @@ from mmspine.fusion import (DetectionEvaluator, fuse_boxes_wbf, gate_mask,
                             load_detections, load_rule, save_rule)
 from mmspine.metainfo import SPINEXR_CLASSES
 
+# one pytest-xdist worker trains the phantom models for these tests
+pytestmark = pytest.mark.xdist_group('phantom_infer_models')
+
 
 @pytest.fixture(scope='module')
 def one_thread():

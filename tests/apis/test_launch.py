@@ -63,3 +63,22 @@ def test_speed_levers_each_switch_one_thing(sparse_cfg):
     assert cfg.model.data_preprocessor.non_blocking is True
     with pytest.raises(ValueError, match='unknown speed levers'):
         setup_speed(sparse_cfg(), ['warp_drive'])
+
+
+def test_once_formatted_config_follows_changes():
+    from mmengine.config import Config
+
+    from mmspine.apis.launch import OnceFormattedConfig
+    cfg = OnceFormattedConfig.wrap(
+        Config(
+            dict(
+                model=dict(type='FasterRCNN', depth=18, out=[1, 2, 3]),
+                pipeline=[dict(type='Resize', scale=(1333, 800))] * 4,
+                lr=0.1)))
+    plain = Config.pretty_text.fget(cfg)
+    # yapf per statement gives yapf's text for the whole
+    assert cfg.pretty_text == plain
+    assert copy.deepcopy(cfg).pretty_text == plain
+    cfg.model.depth = 50
+    assert 'depth=50' in cfg.pretty_text
+    assert cfg.pretty_text == Config.pretty_text.fget(cfg) != plain

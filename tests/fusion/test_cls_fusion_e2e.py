@@ -15,6 +15,9 @@ from sklearn.metrics import roc_auc_score
 
 from mmspine.metainfo import NO_FINDING, SPINEXR_CLASSES
 
+# one pytest-xdist worker trains the shared detector for these tests
+pytestmark = pytest.mark.xdist_group('tiny_detector')
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZE = 64
 

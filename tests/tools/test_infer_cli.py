@@ -10,6 +10,9 @@ import pydicom
 import pytest
 import torch
 
+# one pytest-xdist worker trains the phantom models for these tests
+pytestmark = pytest.mark.xdist_group('phantom_infer_models')
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 

@@ -2,7 +2,8 @@
 import os
 import os.path as osp
 
-from conftest import REPO_ROOT, cfg_options_to_argv, run_tool_in_process
+from conftest import (REPO_ROOT, TINY_FASTER_RCNN, cfg_options_to_argv,
+                      run_tool_in_process)
 from test_train_test import scalars
 
 from mmspine.annotations import convert_spinexr_to_coco
@@ -10,11 +11,6 @@ from mmspine.dicom import parse_folder_metadata
 from mmspine.phantom import make_phantom
 
 BASES = osp.join(REPO_ROOT, 'configs', '_base_')
-# ResNet-18 keeps the real config's structure at a fraction of the cost
-SMALL_BACKBONE = {
-    'model.backbone.depth': 18,
-    'model.neck.in_channels': [64, 128, 256, 512],
-}
 
 
 def dicom_config(path):
@@ -51,7 +47,7 @@ def test_train_from_dicoms(tmp_path, tiny_cfg_options):
     ]
     config = dicom_config(str(tmp_path / 'faster_rcnn_dicom.py'))
     work_dir = str(tmp_path / 'work')
-    opts = {**tiny_cfg_options(config, root, 2), **SMALL_BACKBONE}
+    opts = {**tiny_cfg_options(config, root, 2), **TINY_FASTER_RCNN}
     # Neither validation nor an intermediate checkpoint in two iterations.
     opts.update({
         'train_cfg.val_begin': 10,

@@ -1,8 +1,8 @@
 """The HTML report from a real tiny training run, opened in Chromium.
 
-One module fixture trains a small Faster R-CNN for two iterations on the
-tiny data set (TensorBoard switched on) and tests it with predictions
-dumped as ``tools/test.py --out`` does; the report is built from those.
+The shared tiny detector (tests/conftest.py) is trained with TensorBoard
+switched on and tested with ``tools/test.py --out``; the report is built
+from those.
 """
 import glob
 import json
@@ -17,45 +17,32 @@ import numpy as np
 import pytest
 from _tools import require_tool
 
-from mmspine.apis import build_runner, load_config, setup_train
 from mmspine.evaluation.functional import save_cls_predictions
 from mmspine.visualization import write_report
 from mmspine.visualization.report import DETECTION_FIGURES
 
+# one pytest-xdist worker trains the shared detector for these tests
+pytestmark = pytest.mark.xdist_group('tiny_detector')
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(REPO_ROOT, 'configs', 'spine', 'faster_rcnn_r50_fpn.py')
-SMALL_BACKBONE = {
-    'model.backbone.depth': 18,
-    'model.neck.in_channels': [64, 128, 256, 512],
-}
 MAX_REPORT_BYTES = 15 * 2**20
 
 
 @pytest.fixture(scope='module')
-def tiny_run(tiny_coco_root, tiny_cfg_options, tmp_path_factory,
-             mmdet_registry):
-    """Train two iterations, validate at the end with TensorBoard on and
-    the predictions dumped in ``tools/test.py --out``'s format."""
-    work_dir = str(tmp_path_factory.mktemp('report_run'))
-    out = osp.join(work_dir, 'preds.pkl')
-    opts = {**tiny_cfg_options(CONFIG, tiny_coco_root, 2), **SMALL_BACKBONE}
-    opts['train_cfg.val_interval'] = 2
-    # fewer proposals of the untrained RPN: the same code path, faster
-    opts['model.test_cfg.rpn.max_per_img'] = 100
-    cfg = setup_train(load_config(CONFIG, opts, work_dir), tensorboard=True)
-    cfg.val_evaluator = [
-        cfg.val_evaluator,
-        dict(type='DumpDetResults', out_file_path=out)
-    ]
-    build_runner(cfg).train()
-    scalars = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+def tiny_run(tiny_detector, tiny_detector_test):
+    """The shared detector's run (TensorBoard on) and its predictions
+    dumped by ``tools/test.py --out``."""
+    scalars = glob.glob(
+        osp.join(tiny_detector.work_dir, '*', 'vis_data', 'scalars.json'))
     with open(scalars[0]) as f:
         metrics = [json.loads(line) for line in f][-1]
     return dict(
-        work_dir=work_dir,
-        preds=out,
+        work_dir=tiny_detector.work_dir,
+        config=tiny_detector.config,
+        checkpoint=tiny_detector.checkpoint,
+        preds=tiny_detector_test.preds,
         metrics=metrics,
-        ann_file=osp.join(tiny_coco_root, 'annotations', 'test.json'))
+        ann_file=tiny_detector_test.ann_file)
 
 
 def test_tensorboard_events_hold_loss_lr_and_metrics(tiny_run):
@@ -88,8 +75,8 @@ def test_report_from_real_run(tiny_run, tmp_path):
         tiny_run['ann_file'],
         cls_predictions=cls_csv,
         sweep=True,
-        config=CONFIG,
-        checkpoint=osp.join(tiny_run['work_dir'], 'iter_2.pth'),
+        config=tiny_run['config'],
+        checkpoint=tiny_run['checkpoint'],
         num_bootstrap=200,
         c_grid=(0.3, 0.6),
         k_grid=(0.5, ))
