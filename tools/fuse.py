@@ -1,7 +1,6 @@
 """Fuse classifier and detector: keep all boxes if p(abnormal) >= c, else
 only boxes scoring >= k; print per-class AP@0.5 before and after."""
 import argparse
-import sys
 
 from mmspine.fusion import DEFAULT_C_GRID, DEFAULT_K_GRID, fuse
 from mmspine.jobs import JobSummary, call_with_args, print_summary
@@ -42,7 +41,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main() -> int:
+def main() -> None:
     args = parse_args()
     result = call_with_args(
         fuse,
@@ -51,7 +50,7 @@ def main() -> int:
         cls_file=args.predictions,
         out_file=args.out)
     outputs = dict(fused=args.out, rule=args.rule_out)
-    return print_summary(
+    print_summary(
         JobSummary(
             'fuse',
             notes=result['report'].splitlines(),
@@ -62,4 +61,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import os.path as osp
-import pickle
 import subprocess
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -26,6 +25,7 @@ import numpy as np
 
 from ..annotations.dataset_stats import SplitStats, class_order
 from ..evaluation.functional.binary_classification import load_cls_predictions
+from ..evaluation.functional.coco_ap import dump_to_coco_results
 from ..evaluation.functional.confusion import detection_confusion_matrix
 from ..evaluation.functional.froc import (FROC_FP_GRID, FROC_REPORT_FPS,
                                           coco_to_image_boxes, froc_analysis,
@@ -141,35 +141,7 @@ def load_report_detections(path: str,
     missing = [c for c in classes if c not in cat_by_name]
     if missing:
         raise KeyError(f'the annotation file lacks the classes {missing}')
-    cat_ids = [cat_by_name[c] for c in classes]
-    with open(path, 'rb') as f:
-        samples = pickle.load(f)
-    dets, paths = [], {}
-    for n, sample in enumerate(samples):
-        try:
-            img_id = int(sample['img_id'])
-            pred = sample['pred_instances']
-            boxes = np.asarray(pred['bboxes'], np.float64).reshape(-1, 4)
-            scores = np.asarray(pred['scores'], np.float64).reshape(-1)
-            labels = np.asarray(pred['labels']).reshape(-1)
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f'{path}: sample {n} is not a DumpDetResults '
-                             f'entry: {e!r}') from None
-        if sample.get('img_path'):
-            paths[img_id] = sample['img_path']
-        for (x1, y1, x2, y2), score, label in zip(boxes, scores, labels):
-            dets.append(
-                dict(
-                    image_id=img_id,
-                    category_id=cat_ids[int(label)],
-                    bbox=[
-                        float(x1),
-                        float(y1),
-                        float(x2 - x1),
-                        float(y2 - y1)
-                    ],
-                    score=float(score)))
-    return dets, paths
+    return dump_to_coco_results(path, [cat_by_name[c] for c in classes])
 
 
 # --------------------------------------------------------------------------
@@ -255,24 +227,37 @@ def plot_froc(froc: dict):
     return fig
 
 
-def _heatmap(ax, values, xlabels, ylabels, fmt, cmap='viridis'):
+def _heatmap(ax,
+             values,
+             xlabels,
+             ylabels,
+             fmt=str,
+             cmap='viridis',
+             labels=None,
+             dark=None,
+             fontsize=6):
+    """Shade ``values`` and write in each cell ``labels[i, j]`` (default
+    ``fmt(values[i, j])``), in white where ``dark`` (default: below the
+    middle of the finite values)."""
     im = ax.imshow(values, cmap=cmap, aspect='auto')
     ax.set_xticks(range(len(xlabels)))
     ax.set_xticklabels(xlabels, rotation=45, ha='right', fontsize=7)
     ax.set_yticks(range(len(ylabels)))
     ax.set_yticklabels(ylabels, fontsize=7)
-    finite = values[np.isfinite(values)]
-    mid = (finite.max() + finite.min()) / 2 if finite.size else 0
+    if dark is None:
+        finite = values[np.isfinite(values)]
+        dark = values < ((finite.max() + finite.min()) /
+                         2 if finite.size else 0)
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             ax.text(
                 j,
                 i,
-                fmt(values[i, j]),
+                fmt(values[i, j]) if labels is None else labels[i][j],
                 ha='center',
                 va='center',
-                fontsize=6,
-                color='white' if values[i, j] < mid else 'black')
+                fontsize=fontsize,
+                color='white' if dark[i, j] else 'black')
     return im
 
 
@@ -284,17 +269,14 @@ def plot_confusion(matrix: np.ndarray, classes: Sequence[str],
     share = matrix / np.maximum(rows, 1)
     fig = new_figure(6.5, 5.5)
     ax = fig.add_subplot()
-    im = _heatmap(ax, share, names, names, lambda v: '')
-    for i in range(matrix.shape[0]):
-        for j in range(matrix.shape[1]):
-            ax.text(
-                j,
-                i,
-                str(matrix[i, j]),
-                ha='center',
-                va='center',
-                fontsize=7,
-                color='white' if share[i, j] < .5 else 'black')
+    im = _heatmap(
+        ax,
+        share,
+        names,
+        names,
+        labels=matrix.astype(str),
+        dark=share < .5,
+        fontsize=7)
     fig.colorbar(im, ax=ax, label='share of row')
     ax.set(
         xlabel='prediction',
