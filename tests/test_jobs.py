@@ -65,10 +65,10 @@ def test_options_for_picks_parameters_by_name():
     parser.add_argument('--no-resume', action='store_true')
     add_phantom_args(parser, num_train=5, num_test=2, workers=3)
     args = parser.parse_args(['a', 'b', '--no-resume'])
-    assert isinstance(parser.formatter_class(''),
-                      argparse.RawDescriptionHelpFormatter)
-    assert (args.num_train, args.num_test, args.seed,
-            args.workers) == (5, 2, 0, 3)
+    assert isinstance(
+        parser.formatter_class(''), argparse.RawDescriptionHelpFormatter)
+    assert (args.num_train, args.num_test, args.seed, args.workers) == (5, 2,
+                                                                        0, 3)
     assert options_for(job, args) == dict(in_dir='a', out_dir='b', workers=3)
     assert call_with_args(
         job, args, resume=not args.no_resume) == ('a', 'b', 3, False)

@@ -165,6 +165,22 @@ def figure_data_uri(fig) -> str:
         buf.getvalue()).decode('ascii')
 
 
+def _label_axes(ax,
+                title: str,
+                xlabel: str,
+                ylabel: str,
+                legend: Optional[str] = None,
+                grid: bool = True,
+                **limits) -> None:
+    """Title, axis labels and ``limits`` (xlim, ylim) of ``ax``; with
+    ``legend`` (where it goes), a small legend over a light grid."""
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel, **limits)
+    if legend:
+        if grid:
+            ax.grid(alpha=.3)
+        ax.legend(fontsize=7, loc=legend)
+
+
 def _colour(k: int) -> tuple:
     r, g, b = SPINEXR_PALETTE[k % len(SPINEXR_PALETTE)]
     return (r / 255, g / 255, b / 255)
@@ -183,14 +199,14 @@ def plot_pr_curves(pr: dict):
             c=_colour(k),
             lw=1.8,
             label=f'{name} (AP50 {100 * pr["ap50"][k]:.1f})')
-    ax.set(
-        xlabel='recall',
-        ylabel='precision',
+    _label_axes(
+        ax,
+        'Precision-recall at IoU 0.5',
+        'recall',
+        'precision',
+        'lower left',
         xlim=(0, 1),
-        ylim=(0, 1.02),
-        title='Precision-recall at IoU 0.5')
-    ax.grid(alpha=.3)
-    ax.legend(fontsize=7, loc='lower left')
+        ylim=(0, 1.02))
     return fig
 
 
@@ -216,14 +232,14 @@ def plot_froc(froc: dict):
     ax.set_xscale('log', base=2)
     ax.set_xticks(FROC_FP_GRID)
     ax.set_xticklabels([f'{x:g}' for x in FROC_FP_GRID])
-    ax.set(
+    _label_axes(
+        ax,
+        'FROC (IoU 0.5)',
+        'mean false positives per image',
+        'lesion sensitivity',
+        'upper left',
         xlim=(FROC_FP_GRID[0], FROC_FP_GRID[-1]),
-        ylim=(0, 1.02),
-        xlabel='mean false positives per image',
-        ylabel='lesion sensitivity',
-        title='FROC (IoU 0.5)')
-    ax.grid(alpha=.3)
-    ax.legend(fontsize=7, loc='upper left')
+        ylim=(0, 1.02))
     return fig
 
 
@@ -278,10 +294,8 @@ def plot_confusion(matrix: np.ndarray, classes: Sequence[str],
         dark=share < .5,
         fontsize=7)
     fig.colorbar(im, ax=ax, label='share of row')
-    ax.set(
-        xlabel='prediction',
-        ylabel='ground truth',
-        title=f'Confusion at IoU 0.5, score >= {score_thr:g}')
+    _label_axes(ax, f'Confusion at IoU 0.5, score >= {score_thr:g}',
+                'prediction', 'ground truth')
     return fig
 
 
@@ -304,13 +318,15 @@ def plot_roc_band(roc: dict):
         'o',
         c='red',
         label=f'Youden threshold {roc["threshold"]:.3f}')
-    ax.set(
-        xlabel='1 - specificity',
-        ylabel='sensitivity',
+    _label_axes(
+        ax,
+        'Classifier ROC (abnormal vs normal)',
+        '1 - specificity',
+        'sensitivity',
+        'lower right',
+        grid=False,
         xlim=(0, 1),
-        ylim=(0, 1.01),
-        title='Classifier ROC (abnormal vs normal)')
-    ax.legend(fontsize=8, loc='lower right')
+        ylim=(0, 1.01))
     return fig
 
 
@@ -325,10 +341,10 @@ def plot_sweep(grid: np.ndarray, c_grid: Sequence[float],
         lambda v: f'{v:.1f}',
         cmap='magma')
     fig.colorbar(im, ax=ax, label='mAP@0.5 (%)')
-    ax.set(
-        xlabel='k (box score kept on images called normal)',
-        ylabel='c (classifier threshold)',
-        title=f'Decision rule sweep; detector alone {100 * baseline:.2f}')
+    _label_axes(ax,
+                f'Decision rule sweep; detector alone {100 * baseline:.2f}',
+                'k (box score kept on images called normal)',
+                'c (classifier threshold)')
     return fig
 
 

@@ -22,8 +22,7 @@ def roots(cfg) -> list:
     def walk(node, where):
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in ('data_root', 'ann_file') and isinstance(
-                        value, str):
+                if key in ('data_root', 'ann_file') and isinstance(value, str):
                     found.append((f'{where}.{key}', value))
                 walk(value, f'{where}.{key}')
         elif isinstance(node, list):
@@ -39,8 +38,8 @@ def roots(cfg) -> list:
 
 @pytest.mark.parametrize('config', CONFIGS)
 @pytest.mark.parametrize('as_loaded', [False, True])
-def test_data_root_reaches_every_dataset_and_evaluator(
-        config, as_loaded, tmp_path):
+def test_data_root_reaches_every_dataset_and_evaluator(config, as_loaded,
+                                                       tmp_path):
     path = config_file(config)
     data_root = str(tmp_path / 'my data')
     source = load_config(path) if as_loaded else path

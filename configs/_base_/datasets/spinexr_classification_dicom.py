@@ -14,19 +14,17 @@ train_pipeline = [_base_.load_dicom, *_base_.train_pipeline[1:]]
 test_pipeline = [_base_.load_dicom, *_base_.test_pipeline[1:]]
 train_dataloader = dict(
     dataset=dict(
-        data_root=data_root, img_suffix=img_suffix,
-        pipeline=train_pipeline))
+        data_root=data_root, img_suffix=img_suffix, pipeline=train_pipeline))
 val_dataloader = dict(
     dataset=dict(
         data_root=data_root, img_suffix=img_suffix, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 # This base rebuilds every place of these names: their snapshot moves here.
-_hoisted_data_ = dict(
-    values={
-        n: globals()[n]
-        for n in ('data_root', 'train_pipeline', 'test_pipeline')
-    })
+_hoisted_data_ = dict(values={
+    n: globals()[n]
+    for n in ('data_root', 'train_pipeline', 'test_pipeline')
+})
 _hoisted_suffix_ = dict(
     values=dict(img_suffix=img_suffix),
     places={'{train,val,test}_dataloader.dataset.img_suffix': 'img_suffix'})

@@ -18,8 +18,7 @@ tta_pipeline = [_base_.load_dicom, *_base_.tta_pipeline[1:]]
 
 # Rebuilt here too, for users of plain Config.fromfile.
 train_dataloader = dict(
-    dataset=dict(
-        dataset=dict(data_root=data_root, pipeline=train_pipeline)))
+    dataset=dict(dataset=dict(data_root=data_root, pipeline=train_pipeline)))
 val_dataloader = dict(
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -3,7 +3,7 @@
 # separable convolutions shared across levels and batch norm per level.
 # Larger sizes (configs/spine/efficientdet_d1.py ...) change the backbone,
 # the widths and the depths by the paper's compound scaling.
-_base_ = './imagenet_input.py'
+_base_ = './det_input.py'
 
 num_classes = 7
 # The paper's compound scaling (Tan et al., Table 1): input size, backbone,

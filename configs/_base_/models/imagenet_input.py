@@ -5,5 +5,3 @@ imagenet_input = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True)
-# mmdet's detector input so normalised; a detector sets its padding
-det_input = dict(type='DetDataPreprocessor', **imagenet_input)

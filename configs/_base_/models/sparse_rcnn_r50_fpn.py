@@ -3,7 +3,7 @@
 # focal loss (alpha 0.25, gamma 2), loss weights class 2 / GIoU 2 / L1 5,
 # deep supervision on every stage. num_classes follows the data base's
 # metainfo.
-_base_ = './imagenet_input.py'
+_base_ = './det_input.py'
 
 num_stages = 6
 num_proposals = 100

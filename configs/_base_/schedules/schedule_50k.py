@@ -26,10 +26,8 @@ auto_scale_lr = dict(base_batch_size=16)
 # Where the warm-up names are used (see mmspine/utils/config.py); the base's
 # record re-derives the others.
 _hoisted_warmup_ = dict(
-    values={
-        n: globals()[n]
-        for n in ('warmup_iters', 'warmup_start_factor')
-    },
+    values={n: globals()[n]
+            for n in ('warmup_iters', 'warmup_start_factor')},
     places='''
         param_scheduler.[LinearLR].end: warmup_iters
         param_scheduler.[LinearLR].start_factor: warmup_start_factor
