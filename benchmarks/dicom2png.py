@@ -26,14 +26,14 @@ from typing import Dict, List
 
 import cv2
 import numpy as np
-import pydicom
-from pydicom.pixels import apply_voi_lut
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
+from benchmarks._common import add_radiograph_args
 from mmspine.dicom.convert import convert_file, convert_folder, read_pixels
 from mmspine.dicom.png import encode_png_gray8
 from mmspine.dicom.voi import PIXEL_MODES, to_uint8
 from mmspine.dicom.writer import build_dataset, write_dicom
+from tests._reference import recipe
 
 
 def radiograph(rows: int, cols: int, bits: int, seed: int) -> np.ndarray:
@@ -105,25 +105,9 @@ def run_config(in_dir: str, out_dir: str, mode: str, workers: int) -> Dict:
 
 
 def reference_convert(src: str, out: str) -> None:
-    """The reference formula written out plainly, fallback included."""
-    ds = pydicom.dcmread(src)
-    try:
-        data = apply_voi_lut(ds.pixel_array, ds)
-        if ds.PhotometricInterpretation == 'MONOCHROME1':
-            data = np.amax(data) - data
-        data = data - np.min(data)
-        data = data / np.max(data)
-        img = (data * 255).astype(np.uint8)
-    except Exception:
-        ds = pydicom.dcmread(src)
-        if ds.BitsStored in (10, 12):
-            ds.BitsStored = 16
-        img = ds.pixel_array
-        img = cv2.convertScaleAbs(img, alpha=(255.0 / img.max()))
-        if ds.PhotometricInterpretation == 'MONOCHROME1':
-            img = cv2.bitwise_not(img)
-        img = cv2.equalizeHist(img)
-    cv2.imwrite(out, img)
+    """The reference formula written out plainly (the tests' independent
+    reference, tests/_reference.py), fallback included, to a PNG."""
+    cv2.imwrite(out, recipe(src))
 
 
 def against_reference(in_dir: str,
@@ -192,10 +176,7 @@ def stage_times(path: str, mode: str, repeat: int = 3) -> Dict[str, float]:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--num-images', type=int, default=12)
-    parser.add_argument('--rows', type=int, default=2500)
-    parser.add_argument('--cols', type=int, default=1600)
-    parser.add_argument('--bits', type=int, default=12)
+    add_radiograph_args(parser, num_images=12)
     parser.add_argument(
         '--workers',
         type=int,

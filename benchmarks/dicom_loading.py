@@ -21,6 +21,7 @@ import numpy as np
 from mmcv.transforms import LoadImageFromFile
 from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless
 
+from benchmarks._common import add_radiograph_args
 from benchmarks.dicom2png import make_inputs
 from mmspine.datasets.transforms import LoadSpineDICOM
 from mmspine.dicom.convert import convert_folder
@@ -46,10 +47,7 @@ def cpu_ms(load: Callable, paths: List[str], repeat: int) -> float:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--num-images', type=int, default=4)
-    parser.add_argument('--rows', type=int, default=2500)
-    parser.add_argument('--cols', type=int, default=1600)
-    parser.add_argument('--bits', type=int, default=12)
+    add_radiograph_args(parser, num_images=4)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--mode', default='reference')
     return parser.parse_args()

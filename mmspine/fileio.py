@@ -39,8 +39,9 @@ def atomic_path(path: str) -> Iterator[str]:
     renames to ``path``; so ``path`` is either absent, the old file, or the
     complete new one, even if the process is killed. On any error,
     interruption included, the temporary file is removed and the error
-    raised again.
+    raised again. The folder of ``path`` is created if needed.
     """
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = temp_path(path)
     try:
         yield tmp

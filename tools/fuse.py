@@ -3,6 +3,7 @@ only boxes scoring >= k; print per-class AP@0.5 before and after."""
 import argparse
 
 from mmspine.fusion import DEFAULT_C_GRID, DEFAULT_K_GRID, fuse
+from mmspine.jobs import JobSummary, call_with_args, print_summary
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,20 +43,21 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    result = fuse(
-        args.detections,
-        args.predictions,
-        args.ann_file,
-        c=args.c,
-        k=args.k,
-        out_file=args.out,
-        reverse=args.reverse,
-        sweep=args.sweep,
-        c_grid=args.c_grid,
-        k_grid=args.k_grid,
-        num_bootstrap=args.num_bootstrap,
-        rule_out=args.rule_out)
-    print(result['report'])
+    result = call_with_args(
+        fuse,
+        args,
+        det_file=args.detections,
+        cls_file=args.predictions,
+        out_file=args.out)
+    outputs = dict(fused=args.out, rule=args.rule_out)
+    print_summary(
+        JobSummary(
+            'fuse',
+            notes=result['report'].splitlines(),
+            outputs={
+                k: v
+                for k, v in outputs.items() if v
+            }))
 
 
 if __name__ == '__main__':

@@ -4,10 +4,10 @@ import argparse
 import sys
 
 import torch
-from mmengine.config import DictAction
 
-from mmspine.apis import SpineInferencer, infer_to_dir
+from mmspine.apis import SpineInferencer, add_config_options, infer_to_dir
 from mmspine.fusion import WBF_IOU_THR, WBF_SKIP_BOX_THR
+from mmspine.jobs import call_with_args, print_summary
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -55,12 +55,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--sr', action='store_true', help='a DICOM SR per DICOM input')
     parser.add_argument(
         '--overlays', action='store_true', help='draw findings per input')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='overrides for every model config, e.g. '
-        'preprocess.max_size=512')
+    # for every model config, e.g. --cfg-options preprocess.max_size=512
+    add_config_options(parser)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument(
@@ -81,30 +77,15 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    inferencer = SpineInferencer(
-        args.det,
-        args.cls,
-        device=args.device,
-        rule=args.rule,
-        c=args.c,
-        k=args.k,
-        tta=args.tta,
-        score_thr=args.score_thr,
-        wbf_weights=args.wbf_weights,
-        wbf_iou_thr=args.wbf_iou_thr,
-        wbf_skip_box_thr=args.wbf_skip_box_thr,
-        batch_size=args.batch_size,
-        cfg_options=args.cfg_options)
-    summary = infer_to_dir(
-        inferencer,
-        args.inputs,
-        args.out_dir,
-        overlays=args.overlays,
-        sr=args.sr,
-        resume=not args.no_resume,
-        progress=not args.no_progress)
-    print(summary)
-    return summary.exit_code
+    inferencer = call_with_args(
+        SpineInferencer, args, detectors=args.det, classifiers=args.cls)
+    return print_summary(
+        call_with_args(
+            infer_to_dir,
+            args,
+            inferencer=inferencer,
+            resume=not args.no_resume,
+            progress=not args.no_progress))
 
 
 if __name__ == '__main__':

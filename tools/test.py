@@ -1,9 +1,8 @@
 """Evaluate a trained model on the test split of its config."""
 import argparse
 
-from mmspine.apis import (add_config_args, add_dump_results, build_runner,
-                          load_config, set_local_rank, setup_test)
-from mmspine.utils import register_all_modules
+from mmspine.apis import (add_dump_results, build_runner, load_config_of,
+                          parse_config_args, setup_test)
 
 
 def parse_args() -> argparse.Namespace:
@@ -22,19 +21,14 @@ def parse_args() -> argparse.Namespace:
         '--wait-time', type=float, default=2, help='seconds per shown image')
     parser.add_argument(
         '--tta', action='store_true', help='test-time augmentation')
-    add_config_args(parser)
-    args = parser.parse_args()
-    set_local_rank(args)
-    return args
+    return parse_config_args(parser)
 
 
 def main() -> None:
     args = parse_args()
-    register_all_modules(init_default_scope=False)
-    cfg = load_config(args.config, args.cfg_options, args.work_dir,
-                      args.launcher, args.data_root)
-    cfg = setup_test(cfg, args.checkpoint, args.show_dir, args.show,
-                     args.wait_time, args.tta)
+    cfg = setup_test(
+        load_config_of(args), args.checkpoint, args.show_dir, args.show,
+        args.wait_time, args.tta)
     runner = build_runner(cfg)
     if args.out:
         add_dump_results(runner, args.out)

@@ -1,10 +1,9 @@
 """Train a detector or classifier from a config."""
 import argparse
 
-from mmspine.apis import (AMP_DTYPES, SPEED_LEVERS, add_config_args,
-                          build_runner, load_config, set_local_rank,
-                          setup_speed, setup_train)
-from mmspine.utils import register_all_modules
+from mmspine.apis import (AMP_DTYPES, SPEED_LEVERS, build_runner,
+                          load_config_of, parse_config_args, setup_speed,
+                          setup_train)
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,20 +38,18 @@ def parse_args() -> argparse.Namespace:
         '--tensorboard',
         action='store_true',
         help='also write TensorBoard event files (losses, LR, metrics)')
-    add_config_args(parser)
-    args = parser.parse_args()
-    set_local_rank(args)
-    return args
+    return parse_config_args(parser)
 
 
 def main() -> None:
     args = parse_args()
-    register_all_modules(init_default_scope=False)
-    cfg = load_config(args.config, args.cfg_options, args.work_dir,
-                      args.launcher, args.data_root)
-    cfg = setup_train(cfg, args.amp, args.auto_scale_lr, args.resume,
-                      amp_dtype=args.amp_dtype,
-                      tensorboard=args.tensorboard)
+    cfg = setup_train(
+        load_config_of(args),
+        args.amp,
+        args.auto_scale_lr,
+        args.resume,
+        amp_dtype=args.amp_dtype,
+        tensorboard=args.tensorboard)
     cfg = setup_speed(cfg, args.speed)
     build_runner(cfg).train()
 

@@ -2,14 +2,14 @@
 from .dataset_stats import (SplitStats, class_order, dataset_stats,
                             format_dataset_stats)
 from .spinexr_to_coco import (CATEGORY_IDS, MIN_BOX_SIZE, AnnotationCSVError,
-                              ConversionSummary, ImageSize, RowProblem,
+                              CocoStats, ImageSize, RowProblem,
                               convert_spinexr_to_coco, load_size_csv,
                               original_to_png_boxes, png_to_original_boxes,
                               read_png_size, resolve_image_sizes,
                               spinexr_to_coco, unusable_images)
 
 __all__ = [
-    'CATEGORY_IDS', 'MIN_BOX_SIZE', 'AnnotationCSVError', 'ConversionSummary',
+    'CATEGORY_IDS', 'MIN_BOX_SIZE', 'AnnotationCSVError', 'CocoStats',
     'ImageSize', 'RowProblem', 'convert_spinexr_to_coco', 'load_size_csv',
     'original_to_png_boxes', 'png_to_original_boxes', 'read_png_size',
     'resolve_image_sizes', 'spinexr_to_coco', 'unusable_images'

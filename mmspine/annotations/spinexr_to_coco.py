@@ -27,7 +27,6 @@ Conventions:
 import csv
 import json
 import math
-import os
 import os.path as osp
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ import numpy as np
 from ..dicom.convert import FAILED as _FAILED
 from ..dicom.convert import REPORT_COLUMNS, max_size_shape
 from ..fileio import atomic_write, read_png_size
+from ..jobs import JobSummary
 from ..metainfo import (ALL_LESION_TYPES, NO_FINDING, RARE_LESION_TYPES,
                         SPINEXR_CLASSES, VINDR_CSV_COLUMNS)
 
@@ -92,8 +92,8 @@ class ImageSize:
 
 
 @dataclass
-class ConversionSummary:
-    """What a conversion kept and dropped.
+class CocoStats:
+    """What a conversion kept and dropped (the ``stats`` of its summary).
 
     Attributes:
         num_images (int): images written.
@@ -125,7 +125,7 @@ class ConversionSummary:
         return sum(self.boxes_per_class.values())
 
     def format(self, max_listed: int = 10) -> str:
-        """Render the summary as a few human readable lines."""
+        """A few human readable lines, the notes of the job's summary."""
         lines = [
             f'images: {self.num_images} ({self.num_normal} normal, '
             f'{self.num_without_boxes} without boxes)',
@@ -435,7 +435,7 @@ def spinexr_to_coco(ann_csv: str,
                     max_errors: int = 20,
                     img_suffix: str = '.png',
                     max_size: Optional[int] = None
-                    ) -> Tuple[dict, ConversionSummary]:
+                    ) -> Tuple[dict, 'CocoStats']:
     """Build the COCO dict of one split from its annotation CSV.
 
     Args:
@@ -461,8 +461,7 @@ def spinexr_to_coco(ann_csv: str,
             and boxes are those of the downscaled image.
 
     Returns:
-        tuple: ``(coco, summary)``: the COCO dict and a
-        :class:`ConversionSummary`.
+        tuple: ``(coco, stats)``: the COCO dict and a :class:`CocoStats`.
 
     Raises:
         AnnotationCSVError: on malformed rows or unknown images, unless
@@ -496,7 +495,7 @@ def spinexr_to_coco(ann_csv: str,
     if problems and not skip_invalid:
         _raise_problems(ann_csv, problems, max_errors)
 
-    summary = ConversionSummary(skipped=problems)
+    summary = CocoStats(skipped=problems)
     images, image_index = [], {}
     for image_id in sorted(first_row):
         size, first = sizes[image_id], first_row[image_id]
@@ -574,37 +573,22 @@ def spinexr_to_coco(ann_csv: str,
     return coco, summary
 
 
-def convert_spinexr_to_coco(ann_csv: str,
-                            out_json: str,
-                            meta_csv: Optional[str] = None,
-                            image_dir: Optional[str] = None,
-                            fold_rare: bool = False,
-                            skip_invalid: bool = False,
-                            min_box_size: float = MIN_BOX_SIZE,
-                            max_errors: int = 20,
-                            img_suffix: str = '.png',
-                            max_size: Optional[int] = None
-                            ) -> ConversionSummary:
+def convert_spinexr_to_coco(ann_csv: str, out_json: str,
+                            **options) -> JobSummary:
     """Convert one split and write its COCO JSON to ``out_json``.
 
-    Takes the arguments of :func:`spinexr_to_coco`. The file is written
+    ``options`` are those of :func:`spinexr_to_coco`. The file is written
     atomically: it is complete or absent, never half written.
 
     Returns:
-        ConversionSummary: what was kept and dropped.
+        JobSummary: what was kept and dropped (``stats``, a
+        :class:`CocoStats`) and the JSON written (``summary.json``).
     """
-    coco, summary = spinexr_to_coco(
-        ann_csv,
-        meta_csv=meta_csv,
-        image_dir=image_dir,
-        fold_rare=fold_rare,
-        skip_invalid=skip_invalid,
-        min_box_size=min_box_size,
-        max_errors=max_errors,
-        img_suffix=img_suffix,
-        max_size=max_size)
-    out_dir = osp.dirname(osp.abspath(out_json))
-    os.makedirs(out_dir, exist_ok=True)
+    coco, stats = spinexr_to_coco(ann_csv, **options)
     with atomic_write(out_json, 'w') as f:
         json.dump(coco, f)
-    return summary
+    return JobSummary(
+        'spinexr2coco',
+        notes=stats.format().splitlines(),
+        outputs=dict(json=out_json),
+        stats=stats)

@@ -11,7 +11,6 @@ import os
 import os.path as osp
 import sys
 import time
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Union
 
 import cv2
@@ -22,6 +21,7 @@ from ..dicom.batch import log_line
 from ..dicom.convert import InputError
 from ..dicom.voi import describe_error
 from ..fileio import atomic_write
+from ..jobs import JobSummary
 from ..version import __version__
 from .findings import (FAILED, OK, failed_result, write_findings_csv,
                        write_findings_json, write_json)
@@ -34,35 +34,6 @@ REPORT_COLUMNS = ('image_id', 'source', 'status', 'reason', 'findings',
 REPORT_NAME = 'infer_report.csv'
 DONE = 'done'
 SKIPPED = 'skipped'
-
-
-@dataclass
-class InferenceSummary:
-    """What :func:`infer_to_dir` did.
-
-    Attributes:
-        out_dir (str): The output folder.
-        results (list[dict]): One result per input, in input order.
-        rows (list[dict]): The report rows.
-        counts (dict[str, int]): Inputs per status (done, skipped, failed).
-    """
-    out_dir: str
-    results: List[dict] = field(default_factory=list)
-    rows: List[Dict[str, str]] = field(default_factory=list)
-    counts: Dict[str, int] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        """1 when any input failed, else 0."""
-        return 1 if self.counts.get(FAILED) else 0
-
-    def __str__(self) -> str:
-        parts = ', '.join(f'{self.counts.get(s, 0)} {s}'
-                          for s in (DONE, SKIPPED, FAILED))
-        return (f'{len(self.rows)} inputs: {parts}\n'
-                f'findings: {osp.join(self.out_dir, "findings.json")}, '
-                f'{osp.join(self.out_dir, "findings.csv")}\n'
-                f'report:   {osp.join(self.out_dir, REPORT_NAME)}')
 
 
 def load_or_fail(inferencer, item: InferenceInput) -> Union[LoadedImage, dict]:
@@ -132,7 +103,7 @@ def infer_to_dir(inferencer,
                  resume: bool = True,
                  progress: bool = True,
                  overlay_size: Optional[int] = OVERLAY_SIZE,
-                 overlay_score_thr: float = 0.3) -> InferenceSummary:
+                 overlay_score_thr: float = 0.3) -> JobSummary:
     """Run ``inferencer`` on files and folders; write everything to a folder.
 
     ``out_dir`` gets ``findings.json`` (every input's result),
@@ -155,8 +126,8 @@ def infer_to_dir(inferencer,
         overlay_score_thr (float): Findings scoring lower are not drawn.
 
     Returns:
-        InferenceSummary: results, report rows and counts; ``exit_code`` is
-        1 when any input failed.
+        JobSummary: results, report rows, counts, failures and the files
+        written; ``exit_code`` is 1 when any input failed.
     """
     if sr:
         # fail now, not after the first batch
@@ -238,25 +209,33 @@ def infer_to_dir(inferencer,
 
     ordered = [results[i] for i in range(len(items))]
     start_write = time.perf_counter()
-    summary = InferenceSummary(out_dir, ordered)
-    for i, result in enumerate(ordered):
-        summary.counts[status[i]] = summary.counts.get(status[i], 0) + 1
-        p = result.get('p_abnormal')
-        summary.rows.append(
-            dict(
-                image_id=result['image_id'],
-                source=result['source'],
-                status=status[i],
-                reason=result['reason'],
-                findings=len(result['findings']),
-                p_abnormal='' if p is None else f'{p:.6f}'))
+    summary = JobSummary(
+        'infer',
+        unit='inputs',
+        statuses=(DONE, SKIPPED, FAILED),
+        results=ordered,
+        outputs={
+            'findings': osp.join(out_dir, 'findings.json'),
+            'findings_csv': osp.join(out_dir, 'findings.csv'),
+            'report': osp.join(out_dir, REPORT_NAME)
+        })
+    summary.add_rows([
+        dict(
+            image_id=result['image_id'],
+            source=result['source'],
+            status=status[i],
+            reason=result['reason'],
+            findings=len(result['findings']),
+            p_abnormal='' if result.get('p_abnormal') is None else
+            f'{result["p_abnormal"]:.6f}') for i, result in enumerate(ordered)
+    ], 'source')
     write_findings_json(
         ordered,
-        osp.join(out_dir, 'findings.json'),
+        summary.findings,
         mmspine_version=__version__,
         settings=settings)
-    write_findings_csv(ordered, osp.join(out_dir, 'findings.csv'))
-    with atomic_write(osp.join(out_dir, REPORT_NAME), 'w', newline='') as f:
+    write_findings_csv(ordered, summary.findings_csv)
+    with atomic_write(summary.report, 'w', newline='') as f:
         writer = csv.DictWriter(f, REPORT_COLUMNS)
         writer.writeheader()
         writer.writerows(summary.rows)
@@ -264,7 +243,4 @@ def infer_to_dir(inferencer,
     return summary
 
 
-__all__ = [
-    'InferenceSummary', 'REPORT_COLUMNS', 'collect_inputs', 'infer_to_dir',
-    'load_or_fail'
-]
+__all__ = ['REPORT_COLUMNS', 'collect_inputs', 'infer_to_dir', 'load_or_fail']

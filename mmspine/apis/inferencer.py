@@ -28,7 +28,7 @@ from .batch_inference import load_or_fail
 from .findings import boxes_to_original, make_result
 from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
                      collect_inputs, converted, load_input)
-from .launch import load_config
+from .launch import load_config, set_data_root
 
 #: Default classifier threshold c when classifiers are given without one.
 DEFAULT_C = 0.5
@@ -90,10 +90,27 @@ def preprocess_of(cfg: Config) -> dict:
     return dict(DEFAULT_PREPROCESS, **cfg.get('preprocess', {}))
 
 
+def load_model_config(config: Union[str, Config],
+                      cfg_options: Optional[dict] = None,
+                      data_root: Optional[str] = None) -> Config:
+    """The config :func:`build_model` builds from: a file loaded by
+    :func:`~mmspine.apis.load_config`, or a copy of a loaded one, with the
+    options merged and every dataset and evaluator at ``data_root``."""
+    if not isinstance(config, Config):
+        return load_config(config, cfg_options, data_root=data_root)
+    cfg = config.copy()
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if data_root is not None:
+        set_data_root(cfg, data_root, cfg.filename or 'the config')
+    return cfg
+
+
 def build_model(config: Union[str, Config],
                 checkpoint: Optional[str],
                 device: str = 'cpu',
-                cfg_options: Optional[dict] = None) -> LoadedModel:
+                cfg_options: Optional[dict] = None,
+                data_root: Optional[str] = None) -> LoadedModel:
     """Build a model from its config and load its weights.
 
     Checkpoints load with ``torch.load(weights_only=True)`` and the types
@@ -107,17 +124,13 @@ def build_model(config: Union[str, Config],
             None to avoid downloads).
         device (str): 'cpu' or 'cuda[:n]'.
         cfg_options (dict, optional): Overrides merged into the config.
+        data_root (str, optional): Points every dataset and evaluator of
+            the config at this folder (``--data-root``).
     """
     from ..utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    if isinstance(config, Config):
-        cfg = config.copy()
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
-        name = osp.splitext(osp.basename(cfg.filename or 'model'))[0]
-    else:
-        cfg = load_config(config, cfg_options)
-        name = osp.splitext(osp.basename(config))[0]
+    cfg = load_model_config(config, cfg_options, data_root)
+    name = osp.splitext(osp.basename(cfg.filename or 'model'))[0]
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     from mmdet.registry import MODELS
     model = MODELS.build(cfg.model)
@@ -176,6 +189,8 @@ class SpineInferencer:
         batch_size (int): Images per forward pass.
         cfg_options (dict, optional): Overrides for every config (e.g.
             ``{'preprocess.max_size': 512}``).
+        data_root (str, optional): Points every dataset and evaluator of
+            every config at this folder (``tools/infer.py --data-root``).
         channels_last (bool): Convert models to channels-last memory
             format (faster convolutions on some CPUs).
 
@@ -197,7 +212,8 @@ class SpineInferencer:
                  wbf_skip_box_thr: float = WBF_SKIP_BOX_THR,
                  batch_size: int = 1,
                  cfg_options: Optional[dict] = None,
-                 channels_last: bool = False) -> None:
+                 channels_last: bool = False,
+                 data_root: Optional[str] = None) -> None:
         if not detectors:
             raise ValueError('SpineInferencer needs at least one detector')
         if wbf_weights is not None and len(wbf_weights) != len(detectors):
@@ -207,10 +223,10 @@ class SpineInferencer:
         file_c, file_k = load_rule(rule) if rule else (None, None)
         self.device = device
         self.detectors = [
-            self._build(s, device, cfg_options) for s in detectors
+            self._build(s, device, cfg_options, data_root) for s in detectors
         ]
         self.classifiers = [
-            self._build(s, device, cfg_options) for s in classifiers
+            self._build(s, device, cfg_options, data_root) for s in classifiers
         ]
         if channels_last:
             for m in self.detectors + self.classifiers:
@@ -242,11 +258,12 @@ class SpineInferencer:
             ('read', 'classifier', 'detector', 'fusion', 'writing'), 0.)
 
     @staticmethod
-    def _build(spec: ModelSpec, device: str,
-               cfg_options: Optional[dict]) -> LoadedModel:
+    def _build(spec: ModelSpec, device: str, cfg_options: Optional[dict],
+               data_root: Optional[str]) -> LoadedModel:
         config, checkpoint, own = _as_spec(spec)
         options = dict(cfg_options or {}, **(own or {}))
-        return build_model(config, checkpoint, device, options or None)
+        return build_model(config, checkpoint, device, options or None,
+                           data_root)
 
     # ------------------------------------------------------------------
     @property
@@ -430,5 +447,6 @@ class SpineInferencer:
 
 __all__ = [
     'DEFAULT_C', 'DEFAULT_K', 'DEFAULT_SCORE_THR', 'LoadedModel',
-    'SpineInferencer', 'build_model', 'inference_pipeline', 'preprocess_of'
+    'SpineInferencer', 'build_model', 'inference_pipeline',
+    'load_model_config', 'preprocess_of'
 ]

@@ -97,6 +97,15 @@ def is_image_file(path: str) -> bool:
     return path.lower().endswith(IMAGE_EXTENSIONS)
 
 
+#: The UIDs of a result's source: result key -> DICOM keyword (None for
+#: an image file).
+SOURCE_UIDS = dict(
+    study_instance_uid='StudyInstanceUID',
+    series_instance_uid='SeriesInstanceUID',
+    sop_instance_uid='SOPInstanceUID',
+    sop_class_uid='SOPClassUID')
+
+
 def dicom_header(ds) -> dict:
     """The result-dict fields taken from a DICOM header.
 
@@ -113,16 +122,12 @@ def dicom_header(ds) -> dict:
                 continue
             break
 
-    def uid(key: str) -> Optional[str]:
-        value = ds.get(key)
-        return str(value) if value else None
-
     return dict(
         is_dicom=True,
-        study_instance_uid=uid('StudyInstanceUID'),
-        series_instance_uid=uid('SeriesInstanceUID'),
-        sop_instance_uid=uid('SOPInstanceUID'),
-        sop_class_uid=uid('SOPClassUID'),
+        **{
+            key: str(ds.get(keyword)) if ds.get(keyword) else None
+            for key, keyword in SOURCE_UIDS.items()
+        },
         rows=int(ds.Rows),
         columns=int(ds.Columns),
         pixel_spacing=spacing)
@@ -159,10 +164,7 @@ def load_input(item: InferenceInput,
         img = _to_grey_uint8(img)
         header = dict(
             is_dicom=False,
-            study_instance_uid=None,
-            series_instance_uid=None,
-            sop_instance_uid=None,
-            sop_class_uid=None,
+            **dict.fromkeys(SOURCE_UIDS),
             rows=img.shape[0],
             columns=img.shape[1],
             pixel_spacing=None)
@@ -200,5 +202,5 @@ def converted(img: np.ndarray,
 __all__ = [
     'DEFAULT_PREPROCESS', 'IMAGE_EXTENSIONS', 'InferenceInput', 'InputError',
     'LoadedImage', 'collect_inputs', 'converted', 'dicom_header',
-    'full_size_uint8', 'is_image_file', 'load_input'
+    'SOURCE_UIDS', 'full_size_uint8', 'is_image_file', 'load_input'
 ]

@@ -18,14 +18,9 @@ from mmengine.runner import Runner
 from ..utils.config import apply_hoisted, hoisted_records
 
 
-def add_config_args(parser: argparse.ArgumentParser) -> None:
-    """The arguments every config-driven tool takes: ``--work-dir``,
-    ``--data-root``, ``--cfg-options``, ``--launcher``, ``--local-rank``.
-
-    Pass the parsed values to :func:`load_config`; call
-    :func:`set_local_rank` after parsing.
-    """
-    parser.add_argument('--work-dir', help='where to save logs and outputs')
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """``--data-root`` and ``--cfg-options``, for every tool that loads
+    configs (train, test, infer)."""
     parser.add_argument(
         '--data-root',
         help='data folder (the converters\' layout) for every dataset and '
@@ -36,6 +31,16 @@ def add_config_args(parser: argparse.ArgumentParser) -> None:
         action=DictAction,
         help='override config settings, key=value (a.b=1, a.c=[1,2]); '
         'hoisted names (train_batch_size=2) apply wherever they are used')
+
+
+def add_config_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments every config-driven tool takes: ``--work-dir``,
+    ``--data-root``, ``--cfg-options``, ``--launcher``, ``--local-rank``.
+
+    :func:`parse_config_args` adds them, parses and sets the local rank.
+    """
+    parser.add_argument('--work-dir', help='where to save logs and outputs')
+    add_config_options(parser)
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -47,6 +52,38 @@ def add_config_args(parser: argparse.ArgumentParser) -> None:
 def set_local_rank(args: argparse.Namespace) -> None:
     """Export ``--local-rank`` for torch.distributed, unless already set."""
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+
+
+def parse_config_args(parser: argparse.ArgumentParser,
+                      argv: Optional[Sequence[str]] = None
+                      ) -> argparse.Namespace:
+    """Add :func:`add_config_args`'s arguments, parse ``argv`` and export
+    the local rank: the end of train's and test's ``parse_args``."""
+    add_config_args(parser)
+    args = parser.parse_args(argv)
+    set_local_rank(args)
+    return args
+
+
+def load_config_of(args: argparse.Namespace) -> Config:
+    """Register mmspine's modules and :func:`load_config` the config that
+    ``args`` (of :func:`parse_config_args`) name."""
+    from ..utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    return load_config(args.config, args.cfg_options, args.work_dir,
+                       args.launcher, args.data_root)
+
+
+def set_data_root(cfg: Config,
+                  data_root: Optional[str],
+                  name: str = 'the config') -> None:
+    """Point every dataset and evaluator of ``cfg`` at ``data_root`` (when
+    given) and apply the hoisted names (see :func:`load_config`)."""
+    if data_root is not None:
+        if 'data_root' not in cfg:
+            raise KeyError(f'{name} names no data_root to set')
+        cfg.data_root = osp.join(data_root, '')
+    apply_hoisted(cfg)
 
 
 def load_config(config: str,
@@ -85,11 +122,7 @@ def load_config(config: str,
         (by_name if key.split('.')[0] in names else direct)[key] = value
     if by_name:
         cfg.merge_from_dict(by_name)
-    if data_root is not None:
-        if 'data_root' not in cfg:
-            raise KeyError(f'{config} names no data_root to set')
-        cfg.data_root = osp.join(data_root, '')
-    apply_hoisted(cfg)
+    set_data_root(cfg, data_root, config)
     if direct:
         cfg.merge_from_dict(direct)
     if work_dir is not None:

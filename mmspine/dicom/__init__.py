@@ -7,15 +7,14 @@ __all__ = [
     'available_transfer_syntaxes'
 ]
 # Conversion (section 1) and metadata (section 2).
-from .convert import (ConversionSummary, DicomPixels, convert_file,  # noqa
-                      convert_folder, dicom_to_uint8, is_forced, read_dataset,
-                      read_dicom)
-from .metadata import MetadataSummary, parse_folder_metadata  # noqa
+from .convert import convert_folder  # noqa
+from .convert import (DicomPixels, convert_file, dicom_to_uint8, is_forced,
+                      read_dataset, read_dicom)
+from .metadata import parse_folder_metadata  # noqa
 from .voi import PIXEL_MODES, PixelResult, to_uint8  # noqa
 
 __all__ += [
-    'convert_folder', 'convert_file', 'ConversionSummary', 'dicom_to_uint8',
-    'DicomPixels', 'read_dataset', 'read_dicom', 'is_forced',
-    'parse_folder_metadata', 'MetadataSummary', 'to_uint8', 'PixelResult',
-    'PIXEL_MODES'
+    'convert_folder', 'convert_file', 'dicom_to_uint8', 'DicomPixels',
+    'read_dataset', 'read_dicom', 'is_forced', 'parse_folder_metadata',
+    'to_uint8', 'PixelResult', 'PIXEL_MODES'
 ]

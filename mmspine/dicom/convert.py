@@ -10,7 +10,6 @@ import functools
 import os
 import os.path as osp
 import warnings
-from dataclasses import dataclass, field
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import cv2
@@ -22,6 +21,7 @@ from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian,
                          ImplicitVRLittleEndian)
 
 from ..fileio import TMP_MARK, atomic_write, png_is_complete
+from ..jobs import JobSummary
 from .batch import find_dicom_files, image_id_of, log_line, parallel_map
 from .png import png_parts
 from .voi import (ConstantImageError, PixelError, describe_error, to_uint8,
@@ -457,42 +457,6 @@ def write_report(rows: List[Dict[str, str]], path: str) -> None:
         writer.writerows(sorted(rows, key=lambda r: r['image_id']))
 
 
-@dataclass
-class ConversionSummary:
-    """What :func:`convert_folder` did.
-
-    Attributes:
-        report (str): Path of the report CSV.
-        rows (list[dict]): Report rows of this run's input files.
-        counts (dict[str, int]): Files per status.
-    """
-    report: str
-    rows: List[Dict[str, str]] = field(default_factory=list)
-    counts: Dict[str, int] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> int:
-        return self.counts.get(FAILED, 0)
-
-    @property
-    def forced(self) -> int:
-        """Legacy files read without the DICM prefix."""
-        return sum(r.get('forced') == 'yes' for r in self.rows)
-
-    @property
-    def exit_code(self) -> int:
-        """0 when no file failed, 1 otherwise."""
-        return 1 if self.failed else 0
-
-    def __str__(self) -> str:
-        parts = ', '.join(f'{self.counts.get(s, 0)} {s}'
-                          for s in (CONVERTED, FALLBACK, CONSTANT, SKIPPED,
-                                    FAILED))
-        if self.forced:
-            parts += f' ({self.forced} without DICM prefix, read forced)'
-        return f'{len(self.rows)} files: {parts}; report: {self.report}'
-
-
 def _is_done(prev: Optional[Dict[str, str]], out: str, mode: str,
              max_size: Optional[int]) -> bool:
     return (prev is not None and prev['status'] in DONE_STATUSES
@@ -519,7 +483,7 @@ def convert_folder(in_dir: str,
                    max_size: Optional[int] = None,
                    report: Optional[str] = None,
                    resume: bool = True,
-                   progress: bool = True) -> ConversionSummary:
+                   progress: bool = True) -> JobSummary:
     """Convert every DICOM under ``in_dir`` to ``out_dir/<image_id>.png``.
 
     Args:
@@ -538,8 +502,9 @@ def convert_folder(in_dir: str,
         progress (bool): Show a progress bar.
 
     Returns:
-        ConversionSummary: Rows, counts per status and the report path;
-        ``exit_code`` is 1 when any file failed.
+        JobSummary: report rows, counts per status, the failures and the
+        report path (``summary.report``); ``exit_code`` is 1 when any
+        file failed.
     """
     if mode not in ('reference', 'modality', 'percentile'):
         raise ValueError(f'unknown mode {mode!r}')
@@ -614,7 +579,12 @@ def convert_folder(in_dir: str,
     run_rows = list(rows.values())
     write_report(list(merged.values()) + run_rows, report)
     os.remove(journal)
-    counts: Dict[str, int] = {}
-    for row in run_rows:
-        counts[row['status']] = counts.get(row['status'], 0) + 1
-    return ConversionSummary(report, run_rows, counts)
+    summary = JobSummary(
+        'dicom2png',
+        statuses=(CONVERTED, FALLBACK, CONSTANT, SKIPPED, FAILED),
+        outputs=dict(report=report))
+    summary.add_rows(run_rows, 'source')
+    forced = sum(r.get('forced') == 'yes' for r in run_rows)
+    if forced:
+        summary.notes.append(f'{forced} without DICM prefix, read forced')
+    return summary

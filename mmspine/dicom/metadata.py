@@ -6,14 +6,13 @@ converter reads for image sizes.
 """
 import csv
 import os
-import os.path as osp
 import warnings
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 from pydicom.multival import MultiValue
 
 from ..fileio import atomic_write
+from ..jobs import JobSummary
 from .batch import find_dicom_files, image_id_of, log_line, parallel_map
 from .convert import InputError, is_forced, read_dicom
 from .voi import describe_error
@@ -120,35 +119,12 @@ def read_metadata(path: str) -> Dict[str, str]:
     return row
 
 
-@dataclass
-class MetadataSummary:
-    """What :func:`parse_folder_metadata` did.
-
-    Attributes:
-        csv (str): The CSV written.
-        rows (list[dict]): One row per file.
-        failed (int): Files that failed.
-    """
-    csv: str
-    rows: List[Dict[str, str]] = field(default_factory=list)
-    failed: int = 0
-
-    @property
-    def exit_code(self) -> int:
-        """0 when no file failed, 1 otherwise."""
-        return 1 if self.failed else 0
-
-    def __str__(self) -> str:
-        return (f'{len(self.rows)} files: {len(self.rows) - self.failed} ok, '
-                f'{self.failed} failed; metadata: {self.csv}')
-
-
 def parse_folder_metadata(in_dir: str,
                           out_csv: str,
                           *,
                           workers: int = 1,
                           progress: bool = True,
-                          chunksize: Optional[int] = None) -> MetadataSummary:
+                          chunksize: Optional[int] = None) -> JobSummary:
     """Write the header metadata of every DICOM under ``in_dir`` to a CSV.
 
     Args:
@@ -161,7 +137,8 @@ def parse_folder_metadata(in_dir: str,
             read, so by default tasks are batched.
 
     Returns:
-        MetadataSummary: Rows, failure count and ``exit_code``.
+        JobSummary: the rows, files per status (ok, failed), the failures
+        and the CSV (``summary.csv``).
     """
     files = find_dicom_files(in_dir)
     if chunksize is None:
@@ -179,11 +156,11 @@ def parse_folder_metadata(in_dir: str,
         if row['status'] == FAILED:
             log_line(f'{row["path"]}: failed: {row["reason"]}', progress)
     rows.sort(key=lambda r: (r['image_id'], r['path']))
-    parent = osp.dirname(osp.abspath(out_csv))
-    os.makedirs(parent, exist_ok=True)
     with atomic_write(out_csv, 'w', newline='') as f:
         writer = csv.DictWriter(f, META_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    failed = sum(r['status'] == FAILED for r in rows)
-    return MetadataSummary(out_csv, rows, failed)
+    summary = JobSummary(
+        'dicom meta', statuses=(OK, FAILED), outputs=dict(csv=out_csv))
+    summary.add_rows(rows, 'path')
+    return summary

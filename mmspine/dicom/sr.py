@@ -258,7 +258,20 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
                       series_instance_uid: Optional[str] = None,
                       sop_instance_uid: Optional[str] = None,
                       instance_number: int = 1) -> hd.sr.ComprehensiveSR:
-    """Build the SR of one inference result; see :func:`write_findings_sr`.
+    """Build the SR of one inference result (:func:`write_findings_sr`
+    writes it).
+
+    Args:
+        source, result: As for :func:`write_findings_sr`.
+        algorithm_name (str): Algorithm Name (DCM 111001).
+        algorithm_version (str): Algorithm Version (DCM 111003).
+        model_name (str, optional): Model, recorded in the Algorithm
+            Parameters; defaults to the result's detector names.
+        series_number (int): Series Number of the SR.
+        series_instance_uid (str, optional): Series of the SR, e.g. one for
+            all SRs of a run in a study; a new UID when None.
+        sop_instance_uid (str, optional): The SR's UID; new when None.
+        instance_number (int): Instance Number of the SR.
     """
     ds = _read_source(source)
     where = _source_name(source, ds)
@@ -390,17 +403,8 @@ def _comprehensive_sr(ds, report, algorithm_name, series_number,
         coding_schemes=_coding_schemes())
 
 
-def write_findings_sr(source: Union[str, os.PathLike, Dataset],
-                      result: dict,
-                      out_path: str,
-                      *,
-                      algorithm_name: str = 'mmspine',
-                      algorithm_version: str = __version__,
-                      model_name: Optional[str] = None,
-                      series_number: int = 9001,
-                      series_instance_uid: Optional[str] = None,
-                      sop_instance_uid: Optional[str] = None,
-                      instance_number: int = 1) -> Dataset:
+def write_findings_sr(source: Union[str, os.PathLike, Dataset], result: dict,
+                      out_path: str, **options) -> Dataset:
     """Write one inference result as a DICOM SR Measurement Report.
 
     Args:
@@ -411,15 +415,7 @@ def write_findings_sr(source: Union[str, os.PathLike, Dataset],
             ``lesion_type``, ``score`` and ``bbox`` (xyxy in the source's
             pixel grid), ``p_abnormal`` and ``abnormal`` (may be None).
         out_path (str): File to write, atomically; folders are created.
-        algorithm_name (str): Algorithm Name (DCM 111001).
-        algorithm_version (str): Algorithm Version (DCM 111003).
-        model_name (str, optional): Model, recorded in the Algorithm
-            Parameters; defaults to the result's detector names.
-        series_number (int): Series Number of the SR.
-        series_instance_uid (str, optional): Series of the SR, e.g. one for
-            all SRs of a run in a study; a new UID when None.
-        sop_instance_uid (str, optional): The SR's UID; new when None.
-        instance_number (int): Instance Number of the SR.
+        **options: The keyword arguments of :func:`build_findings_sr`.
 
     Returns:
         pydicom.Dataset: The SR as written.
@@ -429,18 +425,7 @@ def write_findings_sr(source: Union[str, os.PathLike, Dataset],
             source's UIDs or does not match them, or a finding is malformed
             (the message names the file and the finding).
     """
-    sr = build_findings_sr(
-        source,
-        result,
-        algorithm_name=algorithm_name,
-        algorithm_version=algorithm_version,
-        model_name=model_name,
-        series_number=series_number,
-        series_instance_uid=series_instance_uid,
-        sop_instance_uid=sop_instance_uid,
-        instance_number=instance_number)
-    out_dir = osp.dirname(osp.abspath(out_path))
-    os.makedirs(out_dir, exist_ok=True)
+    sr = build_findings_sr(source, result, **options)
     write_atomic(
         out_path,
         lambda tmp: pydicom.dcmwrite(tmp, sr, enforce_file_format=True))

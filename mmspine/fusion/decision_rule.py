@@ -6,7 +6,6 @@ stem of the COCO ``file_name``, which is the VinDr image_id.
 """
 import json
 import os.path as osp
-import pickle
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -14,7 +13,7 @@ from mmengine.fileio import load
 from terminaltables import AsciiTable
 
 from ..evaluation.functional.coco_ap import (SPINEXR_IOU_THRS, coco_box_ap,
-                                             load_coco)
+                                             dump_to_coco_results, load_coco)
 from ..fileio import atomic_write
 from ..metainfo import SPINEXR_CLASSES
 
@@ -40,30 +39,10 @@ def load_detections(path: str,
         return list(load(path))
     if not path.endswith(('.pkl', '.pickle')):
         raise ValueError(f'{path}: expected a .json or .pkl file')
-    with open(path, 'rb') as f:
-        samples = pickle.load(f)
     cat_ids = coco_api.getCatIds(catNms=list(classes))
     if len(cat_ids) != len(classes):
         raise KeyError(f'the annotation file lacks some of {classes}')
-    dets = []
-    for sample in samples:
-        pred = sample['pred_instances']
-        bboxes = np.asarray(pred['bboxes'], dtype=np.float64).reshape(-1, 4)
-        scores = np.asarray(pred['scores'], dtype=np.float64).reshape(-1)
-        labels = np.asarray(pred['labels']).reshape(-1)
-        for (x1, y1, x2, y2), score, label in zip(bboxes, scores, labels):
-            dets.append(
-                dict(
-                    image_id=int(sample['img_id']),
-                    category_id=int(cat_ids[int(label)]),
-                    bbox=[
-                        float(x1),
-                        float(y1),
-                        float(x2 - x1),
-                        float(y2 - y1)
-                    ],
-                    score=float(score)))
-    return dets
+    return dump_to_coco_results(path, cat_ids)[0]
 
 
 def image_id_map(coco_api) -> Dict[str, int]:

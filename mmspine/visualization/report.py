@@ -16,7 +16,6 @@ import io
 import json
 import os
 import os.path as osp
-import pickle
 import subprocess
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -26,6 +25,7 @@ import numpy as np
 
 from ..annotations.dataset_stats import SplitStats, class_order
 from ..evaluation.functional.binary_classification import load_cls_predictions
+from ..evaluation.functional.coco_ap import dump_to_coco_results
 from ..evaluation.functional.confusion import detection_confusion_matrix
 from ..evaluation.functional.froc import (FROC_FP_GRID, FROC_REPORT_FPS,
                                           coco_to_image_boxes, froc_analysis,
@@ -141,35 +141,7 @@ def load_report_detections(path: str,
     missing = [c for c in classes if c not in cat_by_name]
     if missing:
         raise KeyError(f'the annotation file lacks the classes {missing}')
-    cat_ids = [cat_by_name[c] for c in classes]
-    with open(path, 'rb') as f:
-        samples = pickle.load(f)
-    dets, paths = [], {}
-    for n, sample in enumerate(samples):
-        try:
-            img_id = int(sample['img_id'])
-            pred = sample['pred_instances']
-            boxes = np.asarray(pred['bboxes'], np.float64).reshape(-1, 4)
-            scores = np.asarray(pred['scores'], np.float64).reshape(-1)
-            labels = np.asarray(pred['labels']).reshape(-1)
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f'{path}: sample {n} is not a DumpDetResults '
-                             f'entry: {e!r}') from None
-        if sample.get('img_path'):
-            paths[img_id] = sample['img_path']
-        for (x1, y1, x2, y2), score, label in zip(boxes, scores, labels):
-            dets.append(
-                dict(
-                    image_id=img_id,
-                    category_id=cat_ids[int(label)],
-                    bbox=[
-                        float(x1),
-                        float(y1),
-                        float(x2 - x1),
-                        float(y2 - y1)
-                    ],
-                    score=float(score)))
-    return dets, paths
+    return dump_to_coco_results(path, [cat_by_name[c] for c in classes])
 
 
 # --------------------------------------------------------------------------
@@ -193,6 +165,22 @@ def figure_data_uri(fig) -> str:
         buf.getvalue()).decode('ascii')
 
 
+def _label_axes(ax,
+                title: str,
+                xlabel: str,
+                ylabel: str,
+                legend: Optional[str] = None,
+                grid: bool = True,
+                **limits) -> None:
+    """Title, axis labels and ``limits`` (xlim, ylim) of ``ax``; with
+    ``legend`` (where it goes), a small legend over a light grid."""
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel, **limits)
+    if legend:
+        if grid:
+            ax.grid(alpha=.3)
+        ax.legend(fontsize=7, loc=legend)
+
+
 def _colour(k: int) -> tuple:
     r, g, b = SPINEXR_PALETTE[k % len(SPINEXR_PALETTE)]
     return (r / 255, g / 255, b / 255)
@@ -211,14 +199,14 @@ def plot_pr_curves(pr: dict):
             c=_colour(k),
             lw=1.8,
             label=f'{name} (AP50 {100 * pr["ap50"][k]:.1f})')
-    ax.set(
-        xlabel='recall',
-        ylabel='precision',
+    _label_axes(
+        ax,
+        'Precision-recall at IoU 0.5',
+        'recall',
+        'precision',
+        'lower left',
         xlim=(0, 1),
-        ylim=(0, 1.02),
-        title='Precision-recall at IoU 0.5')
-    ax.grid(alpha=.3)
-    ax.legend(fontsize=7, loc='lower left')
+        ylim=(0, 1.02))
     return fig
 
 
@@ -244,35 +232,48 @@ def plot_froc(froc: dict):
     ax.set_xscale('log', base=2)
     ax.set_xticks(FROC_FP_GRID)
     ax.set_xticklabels([f'{x:g}' for x in FROC_FP_GRID])
-    ax.set(
+    _label_axes(
+        ax,
+        'FROC (IoU 0.5)',
+        'mean false positives per image',
+        'lesion sensitivity',
+        'upper left',
         xlim=(FROC_FP_GRID[0], FROC_FP_GRID[-1]),
-        ylim=(0, 1.02),
-        xlabel='mean false positives per image',
-        ylabel='lesion sensitivity',
-        title='FROC (IoU 0.5)')
-    ax.grid(alpha=.3)
-    ax.legend(fontsize=7, loc='upper left')
+        ylim=(0, 1.02))
     return fig
 
 
-def _heatmap(ax, values, xlabels, ylabels, fmt, cmap='viridis'):
+def _heatmap(ax,
+             values,
+             xlabels,
+             ylabels,
+             fmt=str,
+             cmap='viridis',
+             labels=None,
+             dark=None,
+             fontsize=6):
+    """Shade ``values`` and write in each cell ``labels[i, j]`` (default
+    ``fmt(values[i, j])``), in white where ``dark`` (default: below the
+    middle of the finite values)."""
     im = ax.imshow(values, cmap=cmap, aspect='auto')
     ax.set_xticks(range(len(xlabels)))
     ax.set_xticklabels(xlabels, rotation=45, ha='right', fontsize=7)
     ax.set_yticks(range(len(ylabels)))
     ax.set_yticklabels(ylabels, fontsize=7)
-    finite = values[np.isfinite(values)]
-    mid = (finite.max() + finite.min()) / 2 if finite.size else 0
+    if dark is None:
+        finite = values[np.isfinite(values)]
+        dark = values < ((finite.max() + finite.min()) /
+                         2 if finite.size else 0)
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             ax.text(
                 j,
                 i,
-                fmt(values[i, j]),
+                fmt(values[i, j]) if labels is None else labels[i][j],
                 ha='center',
                 va='center',
-                fontsize=6,
-                color='white' if values[i, j] < mid else 'black')
+                fontsize=fontsize,
+                color='white' if dark[i, j] else 'black')
     return im
 
 
@@ -284,22 +285,17 @@ def plot_confusion(matrix: np.ndarray, classes: Sequence[str],
     share = matrix / np.maximum(rows, 1)
     fig = new_figure(6.5, 5.5)
     ax = fig.add_subplot()
-    im = _heatmap(ax, share, names, names, lambda v: '')
-    for i in range(matrix.shape[0]):
-        for j in range(matrix.shape[1]):
-            ax.text(
-                j,
-                i,
-                str(matrix[i, j]),
-                ha='center',
-                va='center',
-                fontsize=7,
-                color='white' if share[i, j] < .5 else 'black')
+    im = _heatmap(
+        ax,
+        share,
+        names,
+        names,
+        labels=matrix.astype(str),
+        dark=share < .5,
+        fontsize=7)
     fig.colorbar(im, ax=ax, label='share of row')
-    ax.set(
-        xlabel='prediction',
-        ylabel='ground truth',
-        title=f'Confusion at IoU 0.5, score >= {score_thr:g}')
+    _label_axes(ax, f'Confusion at IoU 0.5, score >= {score_thr:g}',
+                'prediction', 'ground truth')
     return fig
 
 
@@ -322,13 +318,15 @@ def plot_roc_band(roc: dict):
         'o',
         c='red',
         label=f'Youden threshold {roc["threshold"]:.3f}')
-    ax.set(
-        xlabel='1 - specificity',
-        ylabel='sensitivity',
+    _label_axes(
+        ax,
+        'Classifier ROC (abnormal vs normal)',
+        '1 - specificity',
+        'sensitivity',
+        'lower right',
+        grid=False,
         xlim=(0, 1),
-        ylim=(0, 1.01),
-        title='Classifier ROC (abnormal vs normal)')
-    ax.legend(fontsize=8, loc='lower right')
+        ylim=(0, 1.01))
     return fig
 
 
@@ -343,10 +341,10 @@ def plot_sweep(grid: np.ndarray, c_grid: Sequence[float],
         lambda v: f'{v:.1f}',
         cmap='magma')
     fig.colorbar(im, ax=ax, label='mAP@0.5 (%)')
-    ax.set(
-        xlabel='k (box score kept on images called normal)',
-        ylabel='c (classifier threshold)',
-        title=f'Decision rule sweep; detector alone {100 * baseline:.2f}')
+    _label_axes(ax,
+                f'Decision rule sweep; detector alone {100 * baseline:.2f}',
+                'k (box score kept on images called normal)',
+                'c (classifier threshold)')
     return fig
 
 

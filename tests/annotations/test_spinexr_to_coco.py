@@ -434,7 +434,8 @@ def test_json_loads_in_pycocotools(basic_csv, tmp_path):
     out = str(tmp_path / 'out' / 'train.json')
     summary = convert_spinexr_to_coco(
         basic_csv, out, meta_csv=write_meta(tmp_path), fold_rare=True)
-    assert summary.num_boxes == 5
+    assert summary.stats.num_boxes == 5 and summary.json == out
+    assert summary.exit_code == 0 and 'boxes: 5' in str(summary)
     coco = COCO(out)
     assert len(coco.getImgIds()) == 3
     assert len(coco.getAnnIds()) == 5

@@ -78,24 +78,21 @@ def test_required_tags_and_defaults(tmp_path):
 
 
 def test_tags_override_and_cr(tmp_path):
-    _, read = _roundtrip(
-        tmp_path,
-        _stored(12),
-        photometric='MONOCHROME1',
+    tags = dict(
         PatientID='p-007',
         PatientSex='F',
         PatientAge='063Y',
         BodyPartExamined='LSPINE',
         Manufacturer='ACME',
-        StudyInstanceUID='1.2.3.4',
-        Modality='CR')
+        StudyInstanceUID='1.2.3.4')
+    _, read = _roundtrip(
+        tmp_path,
+        _stored(12),
+        photometric='MONOCHROME1',
+        Modality='CR',
+        **tags)
     assert read.PhotometricInterpretation == 'MONOCHROME1'
-    assert read.PatientID == 'p-007'
-    assert read.PatientSex == 'F'
-    assert read.PatientAge == '063Y'
-    assert read.BodyPartExamined == 'LSPINE'
-    assert read.Manufacturer == 'ACME'
-    assert read.StudyInstanceUID == '1.2.3.4'
+    assert {k: read[k].value for k in tags} == tags
     assert read.SOPClassUID == '1.2.840.10008.5.1.4.1.1.1'
 
 

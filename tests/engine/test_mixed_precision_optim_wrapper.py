@@ -91,50 +91,56 @@ def test_bf16_sparse_rcnn_steps_are_finite(mmdet_registry):
     assert model.backbone.conv1.weight.dtype == torch.float32
 
 
-def _linear_wrapper(hub_name: str, **kwargs):
+def _linear_wrapper(hub_name: str, clip_grad=dict(max_norm=1.0), **kwargs):
     torch.manual_seed(0)
     layer = nn.Linear(4, 2)
     wrapper = MixedPrecisionOptimWrapper(
         optimizer=torch.optim.SGD(layer.parameters(), lr=0.1),
-        clip_grad=dict(max_norm=1.0),
+        clip_grad=clip_grad,
         device_type='cpu',
         **kwargs)
     wrapper.message_hub = _hub(hub_name)
     return layer, wrapper
 
 
-def test_nonfinite_gradient_skips_the_step_and_is_not_logged_as_norm():
-    layer, wrapper = _linear_wrapper('nonfinite')
-    weight = layer.weight.detach().clone()
+def _step(layer, wrapper, scale: float = 1.) -> torch.Tensor:
+    """One update of ``layer`` on ones, its output sum times ``scale`` as
+    the loss (in float32); returns the output."""
     with wrapper.optim_context(layer):
         out = layer(torch.ones(1, 4))
-    wrapper.update_params((out * float('inf')).sum())
+    wrapper.update_params(out.float().sum() * scale)
+    return out
+
+
+@pytest.mark.parametrize('clip_grad', [dict(max_norm=1.0), None])
+def test_nonfinite_gradient_skips_the_step_and_is_not_logged_as_norm(
+        clip_grad):
+    """With or without clip_grad (the Faster R-CNN schedule has none): the
+    norm is taken, logged when finite, and a non-finite step skipped."""
+    layer, wrapper = _linear_wrapper(f'nonfinite_{bool(clip_grad)}', clip_grad)
+    weight = layer.weight.detach().clone()
+    _step(layer, wrapper, float('inf'))
     assert torch.equal(layer.weight, weight)
     assert wrapper.skipped_steps == 1
     assert _logged(wrapper.message_hub, 'train/grad_norm') == []
     assert _logged(wrapper.message_hub, 'train/skipped_steps') == [1]
-    # the next finite step is taken and logged
-    with wrapper.optim_context(layer):
-        out = layer(torch.ones(1, 4))
-    wrapper.update_params(out.sum())
+    # the next finite step is taken and logged; unclipped, the norm is that
+    # of d(sum)/dW, the input
+    _step(layer, wrapper)
     assert not torch.equal(layer.weight, weight)
-    assert len(_logged(wrapper.message_hub, 'train/grad_norm')) == 1
+    norms = _logged(wrapper.message_hub, 'train/grad_norm')
+    assert norms == [pytest.approx(math.sqrt(2 * 4 + 2), rel=1e-2)]
 
 
 def test_fp16_dynamic_scale_backs_off_on_overflow_and_round_trips():
     layer, wrapper = _linear_wrapper(
         'fp16_scale', dtype='float16', loss_scale=dict(init_scale=2.**16))
-    with wrapper.optim_context(layer):
-        out = layer(torch.ones(1, 4))
-    assert out.dtype == torch.float16
     # 1e36 x 2**16 overflows float32: the step is skipped, the scale halves
-    wrapper.update_params(out.float().sum() * 1e36)
+    assert _step(layer, wrapper, 1e36).dtype == torch.float16
     hub = wrapper.message_hub
     assert _logged(hub, 'train/grad_scale') == [2.**15]
     assert wrapper.skipped_steps == 1
-    with wrapper.optim_context(layer):
-        out = layer(torch.ones(1, 4))
-    wrapper.update_params(out.float().sum())
+    _step(layer, wrapper)
     norms = _logged(hub, 'train/grad_norm')
     # the logged norm is of the unscaled gradients: d(sum)/dW is the input
     assert len(norms) == 1
@@ -154,26 +160,3 @@ def test_bad_arguments_are_named():
         MixedPrecisionOptimWrapper(optimizer, dtype='float8')
     with pytest.raises(TypeError, match='loss_scale'):
         MixedPrecisionOptimWrapper(optimizer, loss_scale='static')
-
-
-def test_without_clip_grad_a_nonfinite_step_is_still_skipped():
-    """Configs without clip_grad (the Faster R-CNN schedule) get the same
-    guard: the norm is taken, logged when finite, and a NaN step skipped."""
-    torch.manual_seed(0)
-    layer = nn.Linear(4, 2)
-    wrapper = MixedPrecisionOptimWrapper(
-        optimizer=torch.optim.SGD(layer.parameters(), lr=0.1),
-        device_type='cpu')
-    wrapper.message_hub = _hub('no_clip')
-    weight = layer.weight.detach().clone()
-    with wrapper.optim_context(layer):
-        out = layer(torch.ones(1, 4))
-    wrapper.update_params((out * float('nan')).sum())
-    assert torch.equal(layer.weight, weight)
-    assert wrapper.skipped_steps == 1
-    with wrapper.optim_context(layer):
-        out = layer(torch.ones(1, 4))
-    wrapper.update_params(out.sum())
-    norms = _logged(wrapper.message_hub, 'train/grad_norm')
-    assert norms == [pytest.approx(math.sqrt(2 * 4 + 2), rel=1e-2)]
-    assert not torch.equal(layer.weight, weight)

@@ -5,8 +5,9 @@ Figures are embedded in the file; it opens offline in any browser.
 import argparse
 
 from mmspine.annotations import dataset_stats
+from mmspine.jobs import JobSummary, options_for, print_summary
 from mmspine.visualization import write_report
-from mmspine.visualization.report import DEFAULT_PAPER_ROWS
+from mmspine.visualization.report import DEFAULT_PAPER_ROWS, build_report
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,22 +53,23 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     stats = dataset_stats(args.dataset_stats) if args.dataset_stats else None
+    # ann_file and the build options by name
     report = write_report(
-        args.out,
-        args.predictions,
-        args.ann_file,
-        image_root=args.image_root,
-        cls_predictions=args.cls_predictions,
-        sweep=args.sweep,
-        stats=stats,
-        config=args.config,
-        checkpoint=args.checkpoint,
-        paper_rows=() if args.no_paper else DEFAULT_PAPER_ROWS,
-        score_thr=args.score_thr,
-        gallery_size=args.gallery_size)
-    print(f'mAP@0.5 {report.metrics["bbox_mAP_50"]:.4f}, FROC sensitivity '
-          f'at 1 FP/image {report.metrics["froc_sens@1fp"]:.4f}')
-    print(f'report written to {args.out}')
+        args.out, args.predictions,
+        **options_for(
+            build_report,
+            args,
+            stats=stats,
+            paper_rows=() if args.no_paper else DEFAULT_PAPER_ROWS))
+    print_summary(
+        JobSummary(
+            'report',
+            notes=[
+                f'mAP@0.5 {report.metrics["bbox_mAP_50"]:.4f}, FROC '
+                'sensitivity at 1 FP/image '
+                f'{report.metrics["froc_sens@1fp"]:.4f}',
+                f'report written to {args.out}'
+            ]))
 
 
 if __name__ == '__main__':

@@ -13,16 +13,14 @@ import sys
 
 from mmspine.dicom.convert import convert_folder
 from mmspine.dicom.voi import PIXEL_MODES
+from mmspine.jobs import add_workers, call_with_args, job_parser, print_summary
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = job_parser(__doc__)
     parser.add_argument('in_dir', help='folder of DICOM files (recursive)')
     parser.add_argument('out_dir', help='folder for the PNGs')
-    parser.add_argument(
-        '--workers', type=int, default=1, help='worker processes')
+    add_workers(parser)
     parser.add_argument(
         '--mode',
         default='reference',
@@ -46,16 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    summary = convert_folder(
-        args.in_dir,
-        args.out_dir,
-        workers=args.workers,
-        mode=args.mode,
-        max_size=args.max_size,
-        report=args.report,
-        resume=not args.no_resume)
-    print(summary)
-    return summary.exit_code
+    return print_summary(
+        call_with_args(convert_folder, args, resume=not args.no_resume))
 
 
 if __name__ == '__main__':

@@ -12,25 +12,20 @@ import argparse
 import sys
 
 from mmspine.dicom.metadata import parse_folder_metadata
+from mmspine.jobs import add_workers, call_with_args, job_parser, print_summary
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = job_parser(__doc__)
     parser.add_argument('in_dir', help='folder of DICOM files (recursive)')
     parser.add_argument('out_csv', help='metadata CSV to write')
-    parser.add_argument(
-        '--workers', type=int, default=1, help='worker processes')
+    add_workers(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    summary = parse_folder_metadata(
-        args.in_dir, args.out_csv, workers=args.workers)
-    print(summary)
-    return summary.exit_code
+    return print_summary(
+        call_with_args(parse_folder_metadata, parse_args(argv)))
 
 
 if __name__ == '__main__':

@@ -25,13 +25,12 @@ import argparse
 import sys
 
 from mmspine.annotations import (MIN_BOX_SIZE, AnnotationCSVError,
-                                 convert_spinexr_to_coco)
+                                 convert_spinexr_to_coco, spinexr_to_coco)
+from mmspine.jobs import job_parser, options_for, print_summary
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = job_parser(__doc__)
     parser.add_argument('csv', help='annotation CSV of one split')
     parser.add_argument('out_json', help='COCO JSON to write')
     parser.add_argument(
@@ -74,22 +73,12 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     try:
-        summary = convert_spinexr_to_coco(
-            args.csv,
-            args.out_json,
-            meta_csv=args.meta_csv,
-            image_dir=args.image_dir,
-            fold_rare=args.fold_rare,
-            skip_invalid=args.skip_invalid,
-            min_box_size=args.min_box_size,
-            img_suffix=args.img_suffix,
-            max_size=args.max_size)
+        summary = convert_spinexr_to_coco(args.csv, args.out_json,
+                                          **options_for(spinexr_to_coco, args))
     except (AnnotationCSVError, ValueError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
-    print(summary.format())
-    print(f'wrote {args.out_json}')
-    return 0
+    return print_summary(summary)
 
 
 if __name__ == '__main__':

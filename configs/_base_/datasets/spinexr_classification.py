@@ -58,21 +58,18 @@ train_dataloader = dict(
         multi_label=multi_label,
         pipeline=train_pipeline,
         backend_args=backend_args))
+# The train loader on the test split, in order, every image once.
 val_dataloader = dict(
+    train_dataloader,
     batch_size=test_batch_size,
-    num_workers=num_workers,
-    persistent_workers=num_workers > 0,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        train_dataloader['dataset'],
         ann_file=test_ann_file,
         data_prefix=dict(img=test_img_dir),
-        multi_label=multi_label,
         test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 # AUROC; sensitivity, specificity, precision, F1 at Youden's threshold; 95%

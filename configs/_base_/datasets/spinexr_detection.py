@@ -64,14 +64,12 @@ test_pipeline = [
                    'scale_factor'))
 ]
 # Test-time augmentation for tools/test.py --tta: original + flipped, merged
-# by NMS, at the test scale.
+# by NMS: the test pipeline up to packing, then both views packed.
 tta_model = dict(
     type='DetTTAModel',
     tta_cfg=dict(nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=test_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
+    *(dict(t) for t in test_pipeline[:-1]),
     dict(
         type='TestTimeAug',
         transforms=[[
@@ -87,24 +85,6 @@ tta_pipeline = [
                     ]])
 ]
 
-train_dataloader = dict(
-    batch_size=train_batch_size,
-    num_workers=num_workers,
-    persistent_workers=num_workers > 0,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    batch_sampler=dict(type='AspectRatioBatchSampler'),
-    dataset=dict(
-        type='ClassBalancedDataset',
-        oversample_thr=repeat_factor_thr,
-        dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            metainfo=metainfo,
-            ann_file=train_ann_file,
-            data_prefix=dict(img=train_img_dir),
-            filter_cfg=dict(filter_empty_gt=filter_empty_train, min_size=1),
-            pipeline=train_pipeline,
-            backend_args=backend_args)))
 val_dataloader = dict(
     batch_size=test_batch_size,
     num_workers=num_workers,
@@ -121,6 +101,23 @@ val_dataloader = dict(
         pipeline=test_pipeline,
         backend_args=backend_args))
 test_dataloader = val_dataloader
+# The test split's loader on the train split, shuffled without end, batched
+# by aspect ratio, repeat-factor sampled, images without boxes dropped.
+train_dataloader = dict(
+    val_dataloader,
+    batch_size=train_batch_size,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    batch_sampler=dict(type='AspectRatioBatchSampler'),
+    dataset=dict(
+        type='ClassBalancedDataset',
+        oversample_thr=repeat_factor_thr,
+        dataset=dict(
+            val_dataloader['dataset'],
+            ann_file=train_ann_file,
+            data_prefix=dict(img=train_img_dir),
+            test_mode=False,
+            filter_cfg=dict(filter_empty_gt=filter_empty_train, min_size=1),
+            pipeline=train_pipeline)))
 
 # mAP@0.5 (the paper's headline), mAP over IoU 0.20:0.05:0.50 (the
 # reference code's "AP") and a per-class AP table; the classes come from the

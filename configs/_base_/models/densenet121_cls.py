@@ -1,6 +1,8 @@
 # Abnormal-vs-normal classifier: MONAI DenseNet-121 (ImageNet weights,
 # loaded when the Runner initialises the model), global average pooling,
 # one sigmoid 'abnormal' output trained with BCE.
+_base_ = './imagenet_input.py'
+
 densenet_depth = 121
 # Channels of DenseNet-121/169/201's last feature map: 1024 / 1664 / 1920.
 feat_channels = 1024
@@ -8,11 +10,7 @@ feat_channels = 1024
 model = dict(
     type='SpineLesionClassifier',
     data_preprocessor=dict(
-        type='ImgDataPreprocessor',
-        # ImageNet statistics, RGB order
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
+        type='ImgDataPreprocessor', **_base_.imagenet_input),
     backbone=dict(type='MonaiDenseNet', depth=densenet_depth, pretrained=True),
     head=dict(
         type='SpineLesionClsHead',

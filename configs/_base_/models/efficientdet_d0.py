@@ -3,6 +3,8 @@
 # separable convolutions shared across levels and batch norm per level.
 # Larger sizes (configs/spine/efficientdet_d1.py ...) change the backbone,
 # the widths and the depths by the paper's compound scaling.
+_base_ = './det_input.py'
+
 num_classes = 7
 # The paper's compound scaling (Tan et al., Table 1): input size, backbone,
 # channels of its stride-8/16/32 stages (out_indices (3, 4, 5)), BiFPN
@@ -28,13 +30,8 @@ norm_cfg = dict(type='BN', momentum=0.01, eps=1e-3, requires_grad=True)
 
 model = dict(
     type='SingleStageDetector',
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        # P7 has stride 128
-        pad_size_divisor=128),
+    # P7 has stride 128
+    data_preprocessor=dict(_base_.det_input, pad_size_divisor=128),
     # From scratch (mmdet's Kaiming init): no network here. For ImageNet
     # weights set init_cfg=dict(type='Pretrained', prefix='backbone.',
     # checkpoint=<an mmpretrain EfficientNet checkpoint of this arch>).

@@ -3,6 +3,8 @@
 # focal loss (alpha 0.25, gamma 2), loss weights class 2 / GIoU 2 / L1 5,
 # deep supervision on every stage. num_classes follows the data base's
 # metainfo.
+_base_ = './det_input.py'
+
 num_stages = 6
 num_proposals = 100
 hidden_channels = 256
@@ -26,12 +28,7 @@ stage_train_cfg = dict(
 
 model = dict(
     type='SparseRCNN',
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
+    data_preprocessor=dict(_base_.det_input, pad_size_divisor=32),
     backbone=dict(
         type='ResNet',
         depth=50,

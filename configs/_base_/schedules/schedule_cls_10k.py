@@ -1,5 +1,6 @@
 # Classifier schedule of the reference: SGD, 10,000 iterations at batch 32,
-# learning rate x0.1 at 5,000 and 7,500.
+# learning rate x0.1 at 5,000 and 7,500. The detectors' schedule_50k.py is
+# this one, longer and with a warm-up.
 max_iters = 10000
 lr_steps = (5000, 7500)
 val_interval = 1000

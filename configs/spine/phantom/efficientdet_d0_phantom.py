@@ -3,24 +3,23 @@
 # (faster_rcnn_r18_phantom.py) at equal CPU time: see benchmarks/README.md.
 # D0 as it is (EfficientNet-B0, BiFPN 64 x 3, heads of depth 3, D0's
 # anchors and losses) at the demo's input size and schedule, no AutoAugment.
-_base_ = '../efficientdet_d0.py'
+_base_ = [
+    '../../_base_/models/efficientdet_d0.py',
+    '../../_base_/datasets/phantom_detection.py',
+    '../../_base_/schedules/schedule_adamw_50k.py',
+    '../../_base_/default_runtime.py'
+]
 
-data_root = 'data/phantom/'
-# PNGs are made with --max-size 512 (tools/infer.py converts DICOMs alike)
-preprocess = dict(mode='reference', max_size=512)
-# the demo's sizes: PNGs are made with --max-size 512, training sees the
-# long side at 320
-train_scales = [(320, 224), (320, 256), (320, 288)]
-test_scale = (320, 256)
-train_batch_size = 4
-num_workers = 2
+# the schedule and hooks follow max_iters, lr_steps, warmup_iters,
+# val_interval, checkpoint_interval and log_interval (mmspine.apis.load_config)
 max_iters = 400
 warmup_iters = 50
 lr_steps = (300, 370)
 # AdamW: from scratch over a few hundred iterations it moves faster than
-# the SGD of the real-data recipe
+# the SGD of the real-data recipe (D0's gradient clipping kept)
 base_lr = 1e-3
 weight_decay = 0.05
+grad_clip_norm = 10.
 val_interval = 400
 checkpoint_interval = 50
 log_interval = 10
@@ -38,14 +37,3 @@ model = dict(
     backbone=dict(norm_cfg=norm_cfg),
     neck=dict(norm_cfg=norm_cfg),
     bbox_head=dict(norm_cfg=norm_cfg))
-
-# D0's pipeline without AutoAugment, as the demo's Faster R-CNN
-train_pipeline = [
-    t for t in _base_.train_pipeline if t['type'] != 'DetAutoAugment'
-]
-
-# the schedule and hooks follow max_iters, lr_steps, warmup_iters,
-# val_interval, checkpoint_interval and log_interval (mmspine.apis.load_config)
-optim_wrapper = dict(
-    optimizer=dict(
-        _delete_=True, type='AdamW', lr=base_lr, weight_decay=weight_decay))

@@ -4,18 +4,12 @@
 # R-CNN (no pretrained weights, set-based matching): a longer run.
 _base_ = [
     '../../_base_/models/sparse_rcnn_r50_fpn.py',
-    '../../_base_/datasets/spinexr_detection.py',
+    '../../_base_/models/resnet18_half_width.py',
+    '../../_base_/datasets/phantom_detection.py',
     '../../_base_/schedules/schedule_adamw_50k.py',
     '../../_base_/default_runtime.py'
 ]
 
-data_root = 'data/phantom/'
-# the phantom's PNGs are made with --max-size 512 (make demo)
-preprocess = dict(mode='reference', max_size=512)
-train_scales = [(320, 224), (320, 256), (320, 288)]
-test_scale = (320, 256)
-train_batch_size = 4
-num_workers = 2
 max_iters = 2000
 warmup_iters = 100
 warmup_start_factor = 0.01
@@ -27,14 +21,8 @@ num_stages = 3
 num_proposals = 50
 hidden_channels = 128
 ffn_channels = 4 * hidden_channels
-backbone_width = 32
 
 model = dict(
-    backbone=dict(
-        depth=18,
-        base_channels=backbone_width,
-        frozen_stages=-1,
-        norm_eval=False,
-        init_cfg=None),
-    neck=dict(in_channels=[backbone_width * 2**i for i in range(4)]),
+    backbone=_base_.resnet18_half_width,
+    neck=dict(in_channels=_base_.resnet18_half_width_channels),
     roi_head=dict(bbox_head=dict(dynamic_conv_cfg=dict(feat_channels=32))))

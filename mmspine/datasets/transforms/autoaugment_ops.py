@@ -414,98 +414,49 @@ def _each_box(img: Image, boxes: Optional[Boxes], prob: float,
     return out, boxes
 
 
-def rotate_only_bboxes(img: Image,
-                       boxes: Optional[Boxes] = None,
-                       prob: float = 0.,
-                       degrees: float = 0.,
-                       rng: Optional[np.random.Generator] = None,
-                       fill: int = FILL) -> Result:
-    """:func:`rotate_bbox` inside boxes chosen with probability prob/3."""
-    return _each_box(img, boxes, prob,
-                     lambda c: rotate_bbox(c, None, degrees, fill)[0], rng)
+def _only_bboxes(op: Callable[..., Result],
+                 name: str,
+                 takes_fill: bool = True,
+                 takes_rng: bool = False) -> Callable[..., Result]:
+    """The bbox-only version of whole-image ``op``: ``name(img, boxes,
+    prob, *args, rng=None, fill=FILL)`` runs ``op(crop, None, *args)``
+    inside each box chosen with probability ``prob / 3``."""
+
+    def only_bboxes(img: Image,
+                    boxes: Optional[Boxes] = None,
+                    prob: float = 0.,
+                    *args,
+                    rng: Optional[np.random.Generator] = None,
+                    fill: int = FILL) -> Result:
+        rng = np.random.default_rng() if rng is None else rng
+        kwargs = dict(fill=fill) if takes_fill else {}
+        if takes_rng:  # one generator for the boxes and inside them
+            kwargs['rng'] = rng
+        return _each_box(img, boxes, prob,
+                         lambda c: op(c, None, *args, **kwargs)[0], rng)
+
+    only_bboxes.__name__ = only_bboxes.__qualname__ = name
+    only_bboxes.__doc__ = (f':func:`{op.__name__}` inside boxes chosen '
+                           'with probability prob/3.')
+    return only_bboxes
 
 
-def shear_x_only_bboxes(img: Image,
-                        boxes: Optional[Boxes] = None,
-                        prob: float = 0.,
-                        level: float = 0.,
-                        rng: Optional[np.random.Generator] = None,
-                        fill: int = FILL) -> Result:
-    """:func:`shear_x_bbox` inside boxes chosen with probability prob/3."""
-    return _each_box(img, boxes, prob,
-                     lambda c: shear_x_bbox(c, None, level, fill)[0], rng)
+def _flip(img: Image, boxes: Optional[Boxes] = None) -> Result:
+    """Mirror left-right."""
+    return img[:, ::-1], _as_boxes(boxes)
 
 
-def shear_y_only_bboxes(img: Image,
-                        boxes: Optional[Boxes] = None,
-                        prob: float = 0.,
-                        level: float = 0.,
-                        rng: Optional[np.random.Generator] = None,
-                        fill: int = FILL) -> Result:
-    """:func:`shear_y_bbox` inside boxes chosen with probability prob/3."""
-    return _each_box(img, boxes, prob,
-                     lambda c: shear_y_bbox(c, None, level, fill)[0], rng)
-
-
-def translate_x_only_bboxes(img: Image,
-                            boxes: Optional[Boxes] = None,
-                            prob: float = 0.,
-                            pixels: float = 0.,
-                            rng: Optional[np.random.Generator] = None,
-                            fill: int = FILL) -> Result:
-    """:func:`translate_x_bbox` inside boxes chosen with prob/3."""
-    return _each_box(img, boxes, prob,
-                     lambda c: translate_x_bbox(c, None, pixels, fill)[0], rng)
-
-
-def translate_y_only_bboxes(img: Image,
-                            boxes: Optional[Boxes] = None,
-                            prob: float = 0.,
-                            pixels: float = 0.,
-                            rng: Optional[np.random.Generator] = None,
-                            fill: int = FILL) -> Result:
-    """:func:`translate_y_bbox` inside boxes chosen with prob/3."""
-    return _each_box(img, boxes, prob,
-                     lambda c: translate_y_bbox(c, None, pixels, fill)[0], rng)
-
-
-def flip_only_bboxes(img: Image,
-                     boxes: Optional[Boxes] = None,
-                     prob: float = 0.,
-                     rng: Optional[np.random.Generator] = None) -> Result:
-    """Mirror left-right inside boxes chosen with probability prob/3."""
-    return _each_box(img, boxes, prob, lambda c: c[:, ::-1], rng)
-
-
-def solarize_only_bboxes(img: Image,
-                         boxes: Optional[Boxes] = None,
-                         prob: float = 0.,
-                         threshold: int = 128,
-                         rng: Optional[np.random.Generator] = None) -> Result:
-    """:func:`solarize` inside boxes chosen with probability prob/3."""
-    return _each_box(img, boxes, prob,
-                     lambda c: solarize(c, None, threshold)[0], rng)
-
-
-def equalize_only_bboxes(img: Image,
-                         boxes: Optional[Boxes] = None,
-                         prob: float = 0.,
-                         rng: Optional[np.random.Generator] = None) -> Result:
-    """:func:`equalize` inside boxes chosen with probability prob/3."""
-    return _each_box(img, boxes, prob, lambda c: equalize(c)[0], rng)
-
-
-def cutout_only_bboxes(img: Image,
-                       boxes: Optional[Boxes] = None,
-                       prob: float = 0.,
-                       pad_size: int = 0,
-                       rng: Optional[np.random.Generator] = None,
-                       fill: int = FILL) -> Result:
-    """:func:`cutout` inside boxes chosen with probability prob/3."""
-    rng = np.random.default_rng() if rng is None else rng
-    return _each_box(img, boxes, prob,
-                     lambda c: cutout(c, None, pad_size, rng, fill)[0], rng)
-
+rotate_only_bboxes = _only_bboxes(rotate_bbox, 'rotate_only_bboxes')
+shear_x_only_bboxes = _only_bboxes(shear_x_bbox, 'shear_x_only_bboxes')
+shear_y_only_bboxes = _only_bboxes(shear_y_bbox, 'shear_y_only_bboxes')
+translate_x_only_bboxes = _only_bboxes(translate_x_bbox,
+                                       'translate_x_only_bboxes')
+translate_y_only_bboxes = _only_bboxes(translate_y_bbox,
+                                       'translate_y_only_bboxes')
+flip_only_bboxes = _only_bboxes(_flip, 'flip_only_bboxes', False)
+solarize_only_bboxes = _only_bboxes(solarize, 'solarize_only_bboxes', False)
+equalize_only_bboxes = _only_bboxes(equalize, 'equalize_only_bboxes', False)
+cutout_only_bboxes = _only_bboxes(cutout, 'cutout_only_bboxes', takes_rng=True)
 
 # ---------------------------------------------------------------------------
 # Policy levels

@@ -2,6 +2,7 @@
 import hashlib
 import os
 import os.path as osp
+from dataclasses import dataclass
 from typing import Optional
 
 import cv2
@@ -20,6 +21,7 @@ COLOR_TYPES = ('color', 'grayscale', 'unchanged')
 
 
 @TRANSFORMS.register_module()
+@dataclass(eq=False)
 class LoadSpineDICOM(BaseTransform):
     """Load a DICOM radiograph as ``LoadImageFromFile`` loads its PNG.
 
@@ -54,27 +56,24 @@ class LoadSpineDICOM(BaseTransform):
             compressed DICOMs (JPEG 2000 decodes slowly). None: decode
             every time.
         backend_args (dict, optional): mmengine file backend arguments.
-    """
 
-    def __init__(self,
-                 mode: str = 'reference',
-                 max_size: Optional[int] = None,
-                 to_float32: bool = False,
-                 color_type: str = 'color',
-                 cache_dir: Optional[str] = None,
-                 backend_args: Optional[dict] = None) -> None:
-        if mode not in PIXEL_MODES:
-            raise ValueError(f'unknown mode {mode!r}; choose from '
+    A dataclass: the arguments are its fields, and its ``__repr__`` shows
+    them.
+    """
+    mode: str = 'reference'
+    max_size: Optional[int] = None
+    to_float32: bool = False
+    color_type: str = 'color'
+    cache_dir: Optional[str] = None
+    backend_args: Optional[dict] = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in PIXEL_MODES:
+            raise ValueError(f'unknown mode {self.mode!r}; choose from '
                              f'{sorted(PIXEL_MODES)}')
-        if color_type not in COLOR_TYPES:
-            raise ValueError(f'unknown color_type {color_type!r}; choose '
-                             f'from {COLOR_TYPES}')
-        self.mode = mode
-        self.max_size = max_size
-        self.to_float32 = to_float32
-        self.color_type = color_type
-        self.cache_dir = cache_dir
-        self.backend_args = backend_args
+        if self.color_type not in COLOR_TYPES:
+            raise ValueError(f'unknown color_type {self.color_type!r}; '
+                             f'choose from {COLOR_TYPES}')
 
     def _cache_path(self, path: str) -> str:
         st = os.stat(path)
@@ -125,10 +124,3 @@ class LoadSpineDICOM(BaseTransform):
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]
         return results
-
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(mode={self.mode!r}, '
-                f'max_size={self.max_size}, to_float32={self.to_float32}, '
-                f"color_type='{self.color_type}', "
-                f'cache_dir={self.cache_dir!r}, '
-                f'backend_args={self.backend_args})')

@@ -3,8 +3,9 @@ from typing import Sequence
 import torch
 from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from torch import nn
+
+from .detector_modules import detector_modules
 
 
 def _to_channels_last(module: nn.Module, args: tuple) -> tuple:
@@ -43,16 +44,8 @@ class ChannelsLastHook(Hook):
         self.modules = tuple(modules)
 
     def before_run(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        chain = []
-        for name in self.modules:
-            module = getattr(model, name, None)
-            if not isinstance(module, nn.Module):
-                raise AttributeError(
-                    f'ChannelsLastHook: {type(model).__name__} has no module '
-                    f'{name!r}')
+        chain = detector_modules(runner, self.modules, type(self).__name__)
+        for module in chain:
             module.to(memory_format=torch.channels_last)
-            chain.append(module)
         chain[0].register_forward_pre_hook(_to_channels_last)
         chain[-1].register_forward_hook(_to_contiguous)

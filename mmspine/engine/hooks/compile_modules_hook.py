@@ -2,8 +2,8 @@ from typing import Optional, Sequence
 
 from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from torch import nn
+
+from .detector_modules import detector_modules
 
 
 @HOOKS.register_module()
@@ -31,12 +31,6 @@ class CompileModulesHook(Hook):
         self.compile_kwargs = compile_kwargs or {}
 
     def before_run(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        for name in self.modules:
-            module = getattr(model, name, None)
-            if not isinstance(module, nn.Module):
-                raise AttributeError(
-                    f'CompileModulesHook: {type(model).__name__} has no '
-                    f'module {name!r}')
+        for module in detector_modules(runner, self.modules,
+                                       type(self).__name__):
             module.compile(**self.compile_kwargs)

@@ -6,8 +6,9 @@ mmdet.
 """
 import contextlib
 import io
+import pickle
 from collections import OrderedDict
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from pycocotools.coco import COCO
@@ -22,6 +23,52 @@ def load_coco(ann_file: str) -> COCO:
     """A COCO ground truth, without pycocotools' progress lines."""
     with contextlib.redirect_stdout(io.StringIO()):
         return COCO(ann_file)
+
+
+def dump_to_coco_results(path: str, cat_ids: Sequence[int]
+                         ) -> Tuple[List[dict], Dict[int, str]]:
+    """Read a ``tools/test.py --out`` pickle as COCO result dicts.
+
+    Args:
+        path (str): The pickle of mmengine's ``DumpDetResults``.
+        cat_ids (Sequence[int]): COCO category id of each label index.
+
+    Returns:
+        tuple: the detections (``bbox`` as xywh) and COCO image id -> image
+        path (the samples' ``img_path``, where they have one).
+
+    Raises:
+        ValueError: naming the file and the sample that is not such an
+            entry.
+    """
+    with open(path, 'rb') as f:
+        samples = pickle.load(f)
+    dets, paths = [], {}
+    for n, sample in enumerate(samples):
+        try:
+            img_id = int(sample['img_id'])
+            pred = sample['pred_instances']
+            boxes = np.asarray(pred['bboxes'], np.float64).reshape(-1, 4)
+            scores = np.asarray(pred['scores'], np.float64).reshape(-1)
+            labels = np.asarray(pred['labels']).reshape(-1)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f'{path}: sample {n} is not a DumpDetResults '
+                             f'entry: {e!r}') from None
+        if sample.get('img_path'):
+            paths[img_id] = sample['img_path']
+        for (x1, y1, x2, y2), score, label in zip(boxes, scores, labels):
+            dets.append(
+                dict(
+                    image_id=img_id,
+                    category_id=int(cat_ids[int(label)]),
+                    bbox=[
+                        float(x1),
+                        float(y1),
+                        float(x2 - x1),
+                        float(y2 - y1)
+                    ],
+                    score=float(score)))
+    return dets, paths
 
 
 def _mean_valid(p: np.ndarray) -> float:

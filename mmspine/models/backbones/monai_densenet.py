@@ -55,16 +55,16 @@ class MonaiDenseNet(BaseModule):
 
     Args:
         depth (int): 121, 169 or 201.
-        in_channels (int): Input channels. Defaults to 3.
-        init_features (int): Channels of the stem. Defaults to 64.
-        growth_rate (int): Channels each dense layer adds. Defaults to 32.
-        bn_size (int): Bottleneck width factor. Defaults to 4.
-        dropout_prob (float): Dropout after each dense layer. Defaults to 0.
         pretrained (bool): Use the ImageNet weights of ``depth``. Defaults
             to False.
         frozen_stem (bool): Freeze the stem conv and norm. Defaults to
             False.
         init_cfg (dict, optional): Initialisation config.
+        **densenet_args: Passed to MONAI's DenseNet: ``in_channels``
+            (default 3), ``init_features`` (channels of the stem, 64),
+            ``growth_rate`` (channels each dense layer adds, 32),
+            ``bn_size`` (bottleneck width factor, 4), ``dropout_prob``
+            (after each dense layer, 0).
     """
 
     arch_settings = {
@@ -75,14 +75,10 @@ class MonaiDenseNet(BaseModule):
 
     def __init__(self,
                  depth: int = 121,
-                 in_channels: int = 3,
-                 init_features: int = 64,
-                 growth_rate: int = 32,
-                 bn_size: int = 4,
-                 dropout_prob: float = 0.,
                  pretrained: bool = False,
                  frozen_stem: bool = False,
-                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+                 init_cfg: Optional[Union[dict, list]] = None,
+                 **densenet_args) -> None:
         from monai.networks import nets
 
         if depth not in self.arch_settings:
@@ -96,15 +92,9 @@ class MonaiDenseNet(BaseModule):
         super().__init__(init_cfg=init_cfg)
         # MONAI's own pretrained=True downloads at construction; loading is
         # left to init_weights instead.
+        densenet_args.setdefault('in_channels', 3)
         net = getattr(nets, self.arch_settings[depth])(
-            spatial_dims=2,
-            in_channels=in_channels,
-            out_channels=1,
-            init_features=init_features,
-            growth_rate=growth_rate,
-            bn_size=bn_size,
-            dropout_prob=dropout_prob,
-            pretrained=False)
+            spatial_dims=2, out_channels=1, pretrained=False, **densenet_args)
         self.depth = depth
         self.features = net.features
         self.out_channels = net.class_layers.out.in_features

@@ -1,0 +1,12 @@
+"""What several benchmarks share."""
+import argparse
+
+
+def add_radiograph_args(parser: argparse.ArgumentParser,
+                        num_images: int) -> None:
+    """The synthetic DICOMs to time: how many, their size and bits stored
+    (radiograph size, 12 bits, by default; see ``dicom2png.make_inputs``)."""
+    parser.add_argument('--num-images', type=int, default=num_images)
+    parser.add_argument('--rows', type=int, default=2500)
+    parser.add_argument('--cols', type=int, default=1600)
+    parser.add_argument('--bits', type=int, default=12)

@@ -1,0 +1,166 @@
+"""What mmspine's batch jobs share: one summary of what a job did, printed
+one way, and the command-line parts of the scripts that run them.
+
+Every job (DICOM to PNG, metadata, CSV to COCO, inference, fusion, the
+report, the phantom) returns or builds a :class:`JobSummary`; its script
+prints it with :func:`print_summary` and exits with its ``exit_code``:
+1 when any item failed. Free of torch and mmdet (standard library only),
+so the preprocessing jobs can use it.
+"""
+import argparse
+import inspect
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable, Dict, List, Optional, Sequence
+
+#: The status of an item that failed; any makes the exit code 1.
+FAILED = 'failed'
+
+
+@dataclass
+class JobSummary:
+    """What a batch job did.
+
+    Attributes:
+        job (str): The job's name, the first word printed.
+        unit (str): What the items are ('files', 'inputs', 'rows').
+        counts (dict[str, int]): Items per status; only statuses that
+            occurred.
+        statuses (Sequence[str]): Statuses printed even at 0, in this
+            order, before any other in ``counts``.
+        failures (list[str]): ``'item: reason'`` of each failed item.
+        outputs (dict[str, str]): What was written -> its path; each is
+            an attribute too (``summary.report``).
+        notes (list[str]): Further lines: per-class counts, figures.
+        rows (list[dict]): The per-item report rows.
+        results (list): Per-item results kept in memory (inference).
+        stats (Any): Job-specific figures, e.g. the CSV to COCO counters.
+    """
+    job: str
+    unit: str = 'files'
+    counts: Dict[str, int] = field(default_factory=dict)
+    statuses: Sequence[str] = ()
+    failures: List[str] = field(default_factory=list)
+    outputs: Dict[str, str] = field(default_factory=dict)
+    notes: List[str] = field(default_factory=list)
+    rows: List[Dict[str, Any]] = field(default_factory=list)
+    results: List[Any] = field(default_factory=list)
+    stats: Any = None
+
+    def __getattr__(self, name: str) -> str:
+        # an output by its name: ``summary.report``, ``summary.csv``
+        outputs = self.__dict__.get('outputs', {})
+        if name in outputs:
+            return outputs[name]
+        raise AttributeError(
+            f'{type(self).__name__} of {self.__dict__.get("job")!r} has no '
+            f'attribute or output {name!r}')
+
+    def count(self, status: str, n: int = 1) -> None:
+        """Add ``n`` items of ``status``."""
+        self.counts[status] = self.counts.get(status, 0) + n
+
+    def add_rows(self, rows: Sequence[Dict[str, Any]], item: str) -> None:
+        """Keep report ``rows``, counted by their ``'status'``; a failed one
+        is listed by its ``item`` column and ``'reason'``."""
+        for row in rows:
+            self.rows.append(row)
+            self.count(row['status'])
+            if row['status'] == FAILED:
+                self.failures.append(
+                    f'{row[item] or row.get("image_id")}: {row["reason"]}')
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def failed(self) -> int:
+        """Items that failed."""
+        return self.counts.get(FAILED, 0)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no item failed, 1 otherwise."""
+        return 1 if self.failed else 0
+
+    def format(self, max_listed: int = 10) -> str:
+        """A few lines: counts, notes, the first failures, the outputs."""
+        order = list(self.statuses) + [
+            s for s in self.counts if s not in self.statuses
+        ]
+        line = f'{self.job}:'
+        if order:
+            parts = ', '.join(f'{self.counts.get(s, 0)} {s}' for s in order)
+            line += f' {self.total} {self.unit}: {parts}'
+        lines = [line] + self.notes
+        if self.failures:
+            lines.append('failed:')
+            lines.extend(f'  {f}' for f in self.failures[:max_listed])
+            if len(self.failures) > max_listed:
+                lines.append(
+                    f'  ... and {len(self.failures) - max_listed} more')
+        width = max((len(k) for k in self.outputs), default=0) + 1
+        lines.extend(f'{k + ":":<{width}} {v}'
+                     for k, v in self.outputs.items())
+        return '\n'.join(lines)
+
+    __str__ = format
+
+
+def print_summary(summary: JobSummary, file: Optional[IO] = None) -> int:
+    """Print ``summary`` (stdout by default) and return its exit code."""
+    print(summary.format(), file=file or sys.stdout)
+    return summary.exit_code
+
+
+# ---------------------------------------------------------------------------
+# Command-line parts of the job scripts under tools/
+
+
+def job_parser(doc: Optional[str]) -> argparse.ArgumentParser:
+    """A parser whose help is the script's docstring, as written."""
+    return argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_workers(parser: argparse.ArgumentParser, default: int = 1) -> None:
+    """``--workers``: worker processes of a job."""
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=default,
+        help=f'worker processes (default {default})')
+
+
+def add_phantom_args(parser: argparse.ArgumentParser, num_train: int,
+                     num_test: int, workers: int) -> None:
+    """The size and seed of a generated phantom data set, and --workers."""
+    parser.add_argument('--num-train', type=int, default=num_train)
+    parser.add_argument('--num-test', type=int, default=num_test)
+    parser.add_argument('--seed', type=int, default=0)
+    add_workers(parser, workers)
+
+
+def options_for(fn: Callable, args: argparse.Namespace,
+                **overrides) -> Dict[str, Any]:
+    """The options of ``args`` named like parameters of ``fn``.
+
+    The scripts name their options after the library function they call,
+    so that passing them on is one line; ``overrides`` win.
+    """
+    params = inspect.signature(fn).parameters
+    options = {k: v for k, v in vars(args).items() if k in params}
+    options.update(overrides)
+    return options
+
+
+def call_with_args(fn: Callable, args: argparse.Namespace, **overrides) -> Any:
+    """``fn(**options_for(fn, args, **overrides))``."""
+    return fn(**options_for(fn, args, **overrides))
+
+
+__all__ = [
+    'FAILED', 'JobSummary', 'add_phantom_args', 'add_workers',
+    'call_with_args', 'job_parser', 'options_for', 'print_summary'
+]

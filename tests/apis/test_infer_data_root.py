@@ -1,0 +1,72 @@
+"""``tools/infer.py --data-root``: every dataset and evaluator of the loaded
+detector and classifier configs points at the folder (no model built)."""
+import importlib.util
+import os.path as osp
+
+import pytest
+
+from mmspine.apis import load_config
+from mmspine.apis.inferencer import SpineInferencer, load_model_config
+from mmspine.jobs import options_for
+from mmspine.utils import config_file
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = ('spine/sparse_rcnn_r50.py', 'spine/efficientdet_d0.py',
+           'spine_cls/densenet121.py')
+
+
+def roots(cfg) -> list:
+    """Every dataset's data_root and every evaluator's ann_file."""
+    found = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ('data_root', 'ann_file') and isinstance(value, str):
+                    found.append((f'{where}.{key}', value))
+                walk(value, f'{where}.{key}')
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f'{where}.{i}')
+
+    for split in ('train', 'val', 'test'):
+        walk(cfg[f'{split}_dataloader'].to_dict(), f'{split}_dataloader')
+        if cfg.get(f'{split}_evaluator'):
+            walk(cfg[f'{split}_evaluator'], f'{split}_evaluator')
+    return found
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+@pytest.mark.parametrize('as_loaded', [False, True])
+def test_data_root_reaches_every_dataset_and_evaluator(config, as_loaded,
+                                                       tmp_path):
+    path = config_file(config)
+    data_root = str(tmp_path / 'my data')
+    source = load_config(path) if as_loaded else path
+    cfg = load_model_config(source, data_root=data_root)
+    found = roots(cfg)
+    data_roots = [v for k, v in found if k.endswith('.data_root')]
+    # a train, val and test dataset at least
+    assert len(data_roots) >= 3
+    assert all(v == osp.join(data_root, '') for v in data_roots), found
+    ann_files = [v for k, v in found if '_evaluator' in k]
+    if 'spine_cls' not in config:  # the classifier's metric reads no file
+        assert ann_files
+    assert all(v.startswith(osp.join(data_root, '')) for v in ann_files)
+    # without data_root the config's own folder stays
+    assert all('my data' not in v for _, v in roots(load_model_config(path)))
+
+
+def test_infer_cli_passes_data_root_to_the_inferencer(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        'infer_tool', osp.join(REPO, 'tools', 'infer.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    args = tool.parse_args([
+        'x.dcm', '--det', 'det.py', 'det.pth', '--cls', 'cls.py', 'cls.pth',
+        '--data-root',
+        str(tmp_path)
+    ])
+    options = options_for(SpineInferencer, args)
+    assert options['data_root'] == str(tmp_path)
+    assert options['cfg_options'] is None

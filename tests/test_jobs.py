@@ -1,0 +1,74 @@
+"""The one summary type of the batch jobs and the scripts' CLI parts."""
+import argparse
+
+import pytest
+
+from mmspine.jobs import (JobSummary, add_phantom_args, call_with_args,
+                          job_parser, options_for, print_summary)
+
+
+def test_summary_counts_failures_and_outputs(capsys):
+    summary = JobSummary(
+        'convert',
+        statuses=('converted', 'skipped', 'failed'),
+        outputs=dict(report='out/report.csv'))
+    summary.add_rows([
+        dict(source='a.dcm', status='converted', reason=''),
+        dict(source='b.dcm', status='failed', reason='not a DICOM file'),
+        dict(source=None, image_id='c', status='failed', reason='empty'),
+    ], 'source')
+    assert summary.counts == {'converted': 1, 'failed': 2}
+    assert summary.total == 3 and summary.failed == 2
+    assert summary.exit_code == 1
+    assert summary.report == 'out/report.csv'
+    with pytest.raises(AttributeError, match="'convert' has no .*'csv'"):
+        summary.csv
+    text = summary.format()
+    # statuses at 0 are printed too, in the given order
+    assert text.splitlines()[0] == ('convert: 3 files: 1 converted, '
+                                    '0 skipped, 2 failed')
+    assert '  b.dcm: not a DICOM file' in text
+    assert '  c: empty' in text
+    assert 'report: out/report.csv' in text
+    assert print_summary(summary) == 1
+    assert capsys.readouterr().out.strip() == text
+
+
+def test_summary_lists_at_most_max_listed():
+    summary = JobSummary('job', unit='inputs')
+    summary.add_rows([
+        dict(source=f'{i}.png', status='failed', reason='bad')
+        for i in range(12)
+    ], 'source')
+    summary.notes.append('a note')
+    lines = summary.format(max_listed=3).splitlines()
+    assert lines[0] == 'job: 12 inputs: 12 failed'
+    assert lines[1] == 'a note'
+    assert lines[-1] == '  ... and 9 more'
+    assert sum(line.endswith(': bad') for line in lines) == 3
+
+
+def test_summary_without_failures_exits_0():
+    summary = JobSummary('fuse', notes=['AP table'])
+    assert summary.exit_code == 0
+    assert summary.format() == 'fuse:\nAP table'
+
+
+def test_options_for_picks_parameters_by_name():
+
+    def job(in_dir, out_dir, workers=1, resume=True):
+        return in_dir, out_dir, workers, resume
+
+    parser = job_parser('Doc.\n\n    indented example')
+    parser.add_argument('in_dir')
+    parser.add_argument('out_dir')
+    parser.add_argument('--no-resume', action='store_true')
+    add_phantom_args(parser, num_train=5, num_test=2, workers=3)
+    args = parser.parse_args(['a', 'b', '--no-resume'])
+    assert isinstance(
+        parser.formatter_class(''), argparse.RawDescriptionHelpFormatter)
+    assert (args.num_train, args.num_test, args.seed, args.workers) == (5, 2,
+                                                                        0, 3)
+    assert options_for(job, args) == dict(in_dir='a', out_dir='b', workers=3)
+    assert call_with_args(
+        job, args, resume=not args.no_resume) == ('a', 'b', 3, False)
