@@ -6,6 +6,7 @@ import os.path as osp
 import runpy
 import subprocess
 import sys
+from types import SimpleNamespace
 from typing import Dict, NamedTuple, Sequence
 
 import cv2
@@ -82,6 +83,17 @@ def torch_threads():
     import torch
     threads = torch.get_num_threads()
     torch.set_num_threads(min(threads, threads_per_worker()))
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def one_thread():
+    """One torch thread for a module of tiny models: on a shared 2-core
+    machine two threads wait on each other."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
 
@@ -235,20 +247,12 @@ def tiny_detector(tiny_coco_root, tmp_path_factory) -> TinyDetector:
                         tiny_coco_root, log)
 
 
-class TinyDetectorTest(NamedTuple):
-    """What ``tools/test.py`` left for the shared detector's last
-    checkpoint."""
-    work_dir: str
-    log: str
-    preds: str
-    ann_file: str
-
-
 @pytest.fixture(scope='session')
-def tiny_detector_test(tiny_detector, tmp_path_factory) -> TinyDetectorTest:
+def tiny_detector_test(tiny_detector, tmp_path_factory) -> SimpleNamespace:
     """``tools/test.py`` (in this process) on :func:`tiny_detector`'s last
     checkpoint with ``--data-root``, ``--out`` and ``--show-dir``; shared by
-    the tool's and the report's tests."""
+    the tool's and the report's tests: its ``work_dir``, ``log`` (text),
+    ``preds`` (the pickle) and ``ann_file``."""
     work_dir = str(tmp_path_factory.mktemp('tiny_detector_test'))
     preds = osp.join(work_dir, 'preds.pkl')
     opts = dict(tiny_detector.cfg_options)
@@ -264,9 +268,11 @@ def tiny_detector_test(tiny_detector, tmp_path_factory) -> TinyDetectorTest:
     assert len(logs) == 1, logs
     with open(logs[0]) as f:
         log = f.read()
-    return TinyDetectorTest(
-        work_dir, log, preds,
-        osp.join(tiny_detector.data_root, 'annotations', 'test.json'))
+    return SimpleNamespace(
+        work_dir=work_dir,
+        log=log,
+        preds=preds,
+        ann_file=osp.join(tiny_detector.data_root, 'annotations', 'test.json'))
 
 
 def _infer_cfg_options(root: str, work_dir: str, max_iters: int,

@@ -7,7 +7,6 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-import torch
 from ensemble_boxes import weighted_boxes_fusion
 
 from mmspine.apis import (SpineInferencer, boxes_to_original, build_runner,
@@ -20,15 +19,6 @@ from mmspine.metainfo import SPINEXR_CLASSES
 
 # one pytest-xdist worker trains the phantom models for these tests
 pytestmark = pytest.mark.xdist_group('phantom_infer_models')
-
-
-@pytest.fixture(scope='module')
-def one_thread():
-    # two threads on a loaded 2-core machine wait on each other
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='module')

@@ -16,7 +16,11 @@ from sklearn.metrics import roc_auc_score
 from mmspine.metainfo import NO_FINDING, SPINEXR_CLASSES
 
 # one pytest-xdist worker trains the shared detector for these tests
-pytestmark = pytest.mark.xdist_group('tiny_detector')
+# one thread: the models are tiny and the CPU is shared
+pytestmark = [
+    pytest.mark.xdist_group('tiny_detector'),
+    pytest.mark.usefixtures('one_thread')
+]
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZE = 64
@@ -71,16 +75,6 @@ def make_split(root, split, num_images, seed):
         ])
     with open(osp.join(root, 'annotations', f'{split}.json'), 'w') as f:
         json.dump(coco, f)
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    # The CPU is shared; one thread is also faster for these tiny models.
-    import torch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='module')
