@@ -14,6 +14,8 @@ image, over all score thresholds. Conventions used here:
   normal ones included.
 * 'overall' pools the class-aware matches of every class: sensitivity over
   all lesions, false positives of all classes per image.
+* At most ``max_dets`` detections per image count (100 by default, the
+  highest-scoring ones), as the AP beside it reads at most 100 per image.
 * The sensitivity at a rate ``f`` is a step read-out, no interpolation: the
   sensitivity of the loosest threshold whose mean false positives per image
   do not exceed ``f`` (the curve's last point when it never reaches ``f``).
@@ -227,7 +229,8 @@ def coco_to_image_boxes(
     coco_dataset: dict,
     detections: Sequence[dict],
     cat_ids: Optional[Sequence[int]] = None,
-    img_ids: Optional[Sequence[int]] = None
+    img_ids: Optional[Sequence[int]] = None,
+    max_dets: Optional[int] = 100
 ) -> Tuple[Dict[int, ImageBoxes], Dict[int, ImageBoxes]]:
     """Ground truth and COCO result dicts as :class:`ImageBoxes` by image.
 
@@ -240,6 +243,8 @@ def coco_to_image_boxes(
             (xywh) and ``score``.
         cat_ids (Sequence[int], optional): Categories, in label order.
         img_ids (Sequence[int], optional): Images evaluated; default all.
+        max_dets (int, optional): Detections kept per image, the
+            highest-scoring (ties in file order); None keeps all.
     """
     if cat_ids is None:
         cat_ids = [c['id'] for c in coco_dataset['categories']]
@@ -264,6 +269,9 @@ def coco_to_image_boxes(
         out = {}
         for img, rows in by_img.items():
             a = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
+            if with_scores and max_dets is not None and len(a) > max_dets:
+                a = a[np.sort(
+                    np.argsort(-a[:, 5], kind='stable')[:max_dets])]
             out[img] = ImageBoxes(a[:, :4], a[:, 4].astype(np.int64),
                                   a[:, 5] if with_scores else None)
         return out
@@ -277,9 +285,12 @@ def froc_metrics(coco_dataset: dict,
                  fp_rates: Sequence[float] = FROC_REPORT_FPS,
                  cat_ids: Optional[Sequence[int]] = None,
                  img_ids: Optional[Sequence[int]] = None,
-                 iou_thr: float = 0.5) -> 'OrderedDict[str, float]':
-    """Overall sensitivity at ``fp_rates``, as ``froc_sens@<rate>fp`` keys."""
-    gts, dets = coco_to_image_boxes(coco_dataset, detections, cat_ids, img_ids)
+                 iou_thr: float = 0.5,
+                 max_dets: Optional[int] = 100) -> 'OrderedDict[str, float]':
+    """Overall sensitivity at ``fp_rates``, as ``froc_sens@<rate>fp`` keys;
+    at most ``max_dets`` detections per image."""
+    gts, dets = coco_to_image_boxes(coco_dataset, detections, cat_ids, img_ids,
+                                    max_dets)
     curve = froc_curve(gts, dets, None, iou_thr)
     return OrderedDict(
         (f'froc_sens@{rate:g}fp', float(sens))

@@ -65,6 +65,7 @@ class SpineXRMetric(CocoMetric):
         self.headline_idx = int(matches[0])
         self.headline_iou = headline_iou
         self.froc_fps = tuple(froc_fps or ())
+        self.max_dets = max_dets
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Run COCOeval at ``iou_thrs`` and collect overall and class APs."""
@@ -93,8 +94,13 @@ class SpineXRMetric(CocoMetric):
             eval_results = self._evaluate(predictions, logger)
             if self.froc_fps:
                 eval_results.update(
-                    froc_metrics(self._coco_api.dataset, predictions,
-                                 self.froc_fps, self.cat_ids, self.img_ids))
+                    froc_metrics(
+                        self._coco_api.dataset,
+                        predictions,
+                        self.froc_fps,
+                        self.cat_ids,
+                        self.img_ids,
+                        max_dets=self.max_dets))
             return eval_results
         finally:
             if tmp_dir is not None:

@@ -145,6 +145,27 @@ def test_froc_metrics_from_coco_dicts():
     })
 
 
+def test_froc_counts_at_most_max_dets_per_image():
+    coco, dets = _coco_case()
+    # image 1's lesions found only by its 4 weakest boxes
+    low = [d for d in dets if d['image_id'] == 1]
+    for d in low:
+        d['score'] = d['score'] / 10
+    extra = [
+        dict(image_id=1, category_id=1, bbox=[70., 70., 5., 5.], score=0.5)
+        for _ in range(3)
+    ]
+    _, capped = coco_to_image_boxes(coco, dets + extra, max_dets=5)
+    # the five best of image 1: three extra boxes, then d1 and d2
+    assert len(capped[1].labels) == 5
+    np.testing.assert_allclose(
+        sorted(capped[1].scores), sorted([.5] * 3 + [.09, .08]))
+    _, every = coco_to_image_boxes(coco, dets + extra, max_dets=None)
+    assert len(every[1].labels) == 7
+    assert froc_metrics(coco, dets + extra, max_dets=5)['froc_sens@4fp'] \
+        < froc_metrics(coco, dets + extra, max_dets=None)['froc_sens@4fp']
+
+
 def test_pr_curves_by_hand():
     coco, dets = _coco_case()
     pr = coco_pr_curves(coco, dets)
