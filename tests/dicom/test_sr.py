@@ -312,3 +312,56 @@ def test_legacy_source_without_dicm_prefix(tmp_path):
     assert back['study_instance_uid'] == ds.StudyInstanceUID
     assert back['referenced_sop_instance_uids'] == [ds.SOPInstanceUID]
     assert len(back['findings']) == 1
+
+
+def test_box_far_outside_grid_is_an_error(tmp_path):
+    """Beyond round-off, a box is in the wrong grid: no silent clipping."""
+    src, ds = _source(tmp_path)
+    # 2 px is the tolerance on these small sides: 2.5 px out is an error
+    for bbox in ([-2.5, 3, 20, 40], [1, 3, 20, ROWS + 2.5]):
+        result = _result(ds, [_finding('Fracture', 0.8, bbox)])
+        with pytest.raises(
+                ValueError,
+                match=r'finding 0: bbox .* outside '
+                rf'the {COLUMNS} x {ROWS} .*pixel grid'):
+            write_findings_sr(src, result, str(tmp_path / 'sr.dcm'))
+    assert not (tmp_path / 'sr.dcm').exists()
+
+
+def test_fast_path_writes_the_same_document(tmp_path, monkeypatch):
+    """The SR built around held-out groups equals highdicom's own build."""
+    import mmspine.dicom.sr as sr_module
+    src, ds = _source(tmp_path)
+    result = _result(ds, FINDINGS[:4])
+    docs = []
+    for fast in (True, False):
+        # the same UIDs in both documents
+        counter = iter(range(1000))
+        monkeypatch.setattr(sr_module, 'generate_uid',
+                            lambda **kw: f'1.2.3.{next(counter)}')
+        sr = sr_module.build_findings_sr(src, result, fast=fast)
+        assert len(sr.content[0].ContentSequence[-1].ContentSequence) == 6
+        docs.append(_without_dates(sr.to_json_dict()))
+    assert docs[0] == docs[1]
+    assert len(read_findings_sr(_written(tmp_path, src,
+                                         result))['findings']) == 4
+
+
+def _written(tmp_path, src, result):
+    out = str(tmp_path / 'fast.dcm')
+    write_findings_sr(src, result, out)
+    return out
+
+
+def _without_dates(node):
+    """A JSON dataset without dates and times (they say when it was built).
+    """
+    if isinstance(node, list):
+        return [_without_dates(v) for v in node]
+    if isinstance(node, dict):
+        return {
+            k: _without_dates(v)
+            for k, v in node.items()
+            if not (isinstance(v, dict) and v.get('vr') in ('DA', 'TM', 'DT'))
+        }
+    return node
