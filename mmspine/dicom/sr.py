@@ -30,7 +30,7 @@ import math
 import os
 import os.path as osp
 import warnings
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import highdicom as hd
 import numpy as np
@@ -206,20 +206,25 @@ def _check_result(result: dict, ds: Dataset, where: str) -> None:
         raise ValueError(f'{where}: result "findings" must be a list')
 
 
-def box_tolerance(size: int) -> float:
-    """How far (px) a box edge may lie outside a side of ``size`` pixels.
+class BoxClippedWarning(UserWarning):
+    """Finding boxes reached beyond the source's pixel grid and were clipped
+    in the SR by more than :func:`box_tolerance`."""
 
-    Such edges are clipped to the grid; beyond, :func:`write_findings_sr`
-    raises. 1 % of the side, at least 2 px: far more than resize round-off
-    (at most a pixel of the detector's input, a few px of a 2,500 px grid),
-    far less than a box in another image's coordinates.
+
+def box_tolerance(size: int) -> float:
+    """How far (px) a box edge may lie outside a side of ``size`` pixels
+    and be clipped as round-off, without a :class:`BoxClippedWarning`.
+
+    1 % of the side, at least 2 px: more than resize round-off (at most a
+    pixel of the detector's input, a few px of a 2,500 px grid).
     """
     return max(2.0, 0.01 * size)
 
 
 def _box_polyline(bbox: Sequence[float], rows: int, columns: int,
-                  where: str) -> np.ndarray:
-    """The closed polyline (5 points, first == last) of an xyxy box."""
+                  where: str) -> Tuple[np.ndarray, float]:
+    """The closed polyline (5 points, first == last) of an xyxy box, clipped
+    to the grid, and how far (px) the box reached beyond the grid."""
     try:
         x1, y1, x2, y2 = (float(v) for v in bbox)
     except (TypeError, ValueError) as e:
@@ -230,21 +235,15 @@ def _box_polyline(bbox: Sequence[float], rows: int, columns: int,
     if x2 < x1 or y2 < y1:
         raise ValueError(f'{where}: bbox {bbox!r} is not xyxy (x2 < x1 or '
                          'y2 < y1)')
-    # Undoing resizes can leave an edge a hair outside the grid: clipped.
-    # Farther out, the box is not in this image's pixel grid (e.g. still in
-    # a resized PNG's): an error, not a silently moved box.
-    for low, high, size, axis in ((x1, x2, columns, 'x'), (y1, y2, rows, 'y')):
-        tol = box_tolerance(size)
-        if low < -tol or high > size + tol:
-            raise ValueError(
-                f'{where}: bbox {bbox!r} lies outside the {columns} x '
-                f'{rows} (columns x rows) pixel grid of the source by more '
-                f'than {tol:g} px in {axis}; boxes must be in the source '
-                "image's pixel coordinates")
+    # relative to the tolerance of each side, so that one number says
+    # whether the box is beyond round-off
+    beyond = max(0., -x1 - box_tolerance(columns),
+                 x2 - columns - box_tolerance(columns),
+                 -y1 - box_tolerance(rows), y2 - rows - box_tolerance(rows))
     x1, x2 = (min(max(v, 0.0), float(columns)) for v in (x1, x2))
     y1, y2 = (min(max(v, 0.0), float(rows)) for v in (y1, y2))
     return np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]],
-                    dtype=np.float32)
+                    dtype=np.float32), beyond
 
 
 def _lesion_code(finding: dict, where: str) -> CodedConcept:
@@ -310,14 +309,18 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
         referenced_sop_instance_uid=ds.SOPInstanceUID)
     groups = []
     findings = result.get('findings') or []
+    clipped = {}
     for i, finding in enumerate(findings):
         here = f'{where}: finding {i}'
         if not isinstance(finding, dict):
             raise ValueError(f'{here}: must be a dict, got {finding!r}')
+        polyline, beyond = _box_polyline(
+            finding.get('bbox'), rows, columns, here)
+        if beyond > 0:
+            clipped[i] = beyond
         region = hd.sr.ImageRegion(
             graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
-            graphic_data=_box_polyline(
-                finding.get('bbox'), rows, columns, here),
+            graphic_data=polyline,
             source_image=ref_region)
         score = _score(finding.get('score'), 'score', here)
         code = _lesion_code(finding, here)
@@ -334,6 +337,20 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
                     hd.sr.Measurement(
                         name=_PROBABILITY, value=score, unit=_NO_UNITS)
                 ]))
+
+    if clipped:
+        # A detector's box may reach past the image (Sparse R-CNN does not
+        # clip its boxes); the SR can only hold what lies on the image.
+        # findings.json keeps the box as the model gave it.
+        worst = max(clipped, key=clipped.get)
+        listed = ', '.join(str(i) for i in list(clipped)[:8]) + (
+            ', ...' if len(clipped) > 8 else '')
+        warnings.warn(
+            f'{where}: {len(clipped)} finding box(es) reach beyond the '
+            f'{columns} x {rows} (columns x rows) pixel grid by more than '
+            f'round-off (findings {listed}; finding {worst}: '
+            f'{findings[worst]["bbox"]}); clipped to the grid in the SR',
+            BoxClippedWarning)
 
     # Image level. The lesion group is always present, so a report
     # without findings says so; the call gets a group of its own because
@@ -495,9 +512,11 @@ def write_findings_sr(source: Union[str, os.PathLike, Dataset],
     Raises:
         ValueError: If the source is not a DICOM file, the result lacks the
             source's UIDs or does not match them, or a finding is malformed
-            or its box lies outside the source's pixel grid by more than
-            :func:`box_tolerance` (the message names the file and the
-            finding).
+            (the message names the file and the finding).
+
+    Boxes are clipped to the source's pixel grid. A box that reaches beyond
+    it by more than round-off (:func:`box_tolerance`) is clipped too, with
+    a :class:`BoxClippedWarning` naming the file and the findings.
     """
     sr = build_findings_sr(
         source,
@@ -668,5 +687,6 @@ def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
 
 __all__ = [
     'write_findings_sr', 'build_findings_sr', 'read_findings_sr',
-    'LESION_CODES', 'PRIVATE_SCHEME', 'box_tolerance', 'default_model_name'
+    'BoxClippedWarning', 'LESION_CODES', 'PRIVATE_SCHEME', 'box_tolerance',
+    'default_model_name'
 ]

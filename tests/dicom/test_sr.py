@@ -10,8 +10,8 @@ from pydicom.sr.codedict import codes
 
 from mmspine import __version__
 from mmspine.dicom import build_dataset, write_dicom
-from mmspine.dicom.sr import (LESION_CODES, PRIVATE_SCHEME, read_findings_sr,
-                              write_findings_sr)
+from mmspine.dicom.sr import (LESION_CODES, PRIVATE_SCHEME, BoxClippedWarning,
+                              read_findings_sr, write_findings_sr)
 from mmspine.fileio import TMP_MARK
 from mmspine.metainfo import ALL_LESION_TYPES
 
@@ -314,18 +314,28 @@ def test_legacy_source_without_dicm_prefix(tmp_path):
     assert len(back['findings']) == 1
 
 
-def test_box_far_outside_grid_is_an_error(tmp_path):
-    """Beyond round-off, a box is in the wrong grid: no silent clipping."""
+def test_box_beyond_grid_is_clipped_with_a_warning(tmp_path):
+    """Sparse R-CNN does not clip its boxes: beyond round-off, the SR
+    holds the part on the image and a warning names file and findings."""
     src, ds = _source(tmp_path)
-    # 2 px is the tolerance on these small sides: 2.5 px out is an error
-    for bbox in ([-2.5, 3, 20, 40], [1, 3, 20, ROWS + 2.5]):
-        result = _result(ds, [_finding('Fracture', 0.8, bbox)])
-        with pytest.raises(
-                ValueError,
-                match=r'finding 0: bbox .* outside '
-                rf'the {COLUMNS} x {ROWS} .*pixel grid'):
-            write_findings_sr(src, result, str(tmp_path / 'sr.dcm'))
-    assert not (tmp_path / 'sr.dcm').exists()
+    # 2 px is the tolerance on these small sides
+    findings = [
+        _finding('Fracture', 0.8, [1, 3, 20, 40]),
+        _finding('Fracture', 0.7, [-1.5, 3, 20, ROWS + 1.9]),
+        _finding('Fracture', 0.6, [-2.5, 3, 20, 40]),
+        _finding('Ankylosis', 0.5, [5, -500, 400, 50]),
+    ]
+    out = str(tmp_path / 'sr.dcm')
+    with pytest.warns(BoxClippedWarning) as record:
+        write_findings_sr(src, _result(ds, findings), out)
+    (warning, ) = record
+    assert 'src.dicom: 2 finding box(es) reach beyond the 56 x 80' in \
+        str(warning.message)
+    assert 'findings 2, 3; finding 3: [5, -500, 400, 50]' in \
+        str(warning.message)
+    boxes = [f['bbox'] for f in read_findings_sr(out)['findings']]
+    assert boxes == [[1, 3, 20, 40], [0, 3, 20, ROWS], [0, 3, 20, 40],
+                     [5, 0, COLUMNS, 50]]
 
 
 def test_fast_path_writes_the_same_document(tmp_path, monkeypatch):
