@@ -69,6 +69,20 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='torch intra-op threads on CPU (1 is fastest on a busy '
         'machine, see benchmarks/README.md)')
     parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile backbones and necks (minutes of compilation '
+        'on the first image; pays off for large batches of equal-size '
+        'images, see benchmarks/README.md)')
+    parser.add_argument(
+        '--no-fuse-bn',
+        action='store_true',
+        help='keep BatchNorm layers apart from the convolutions')
+    parser.add_argument(
+        '--no-channels-last',
+        action='store_true',
+        help='keep backbones and necks in NCHW layout')
+    parser.add_argument(
         '--no-resume',
         action='store_true',
         help='redo inputs whose outputs are already complete')
@@ -94,7 +108,11 @@ def main(argv=None) -> int:
         wbf_iou_thr=args.wbf_iou_thr,
         wbf_skip_box_thr=args.wbf_skip_box_thr,
         batch_size=args.batch_size,
-        cfg_options=args.cfg_options)
+        cfg_options=args.cfg_options,
+        speed=dict(
+            fuse_bn=not args.no_fuse_bn,
+            channels_last=not args.no_channels_last,
+            compile=args.compile))
     summary = infer_to_dir(
         inferencer,
         args.inputs,
