@@ -121,8 +121,7 @@ def _write_outputs(inferencer, result: dict, image: LoadedImage,
         with atomic_write(paths['overlay'], 'wb') as f:
             f.write(png.tobytes())
     if sr and result['is_dicom']:
-        from ..dicom.sr import write_findings_sr
-        from ..dicom.sr import BoxClippedWarning
+        from ..dicom.sr import BoxClippedWarning, write_findings_sr
         os.makedirs(osp.dirname(paths['sr']), exist_ok=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always', BoxClippedWarning)
