@@ -3,19 +3,36 @@
 Writes ``--num-images`` synthetic 2500 x 1600 12-bit DICOMs, then runs the
 reference models (Sparse R-CNN R50 at shorter side 800, DenseNet-121 at
 224; random weights, so no download) through ``infer_to_dir`` with
-overlays and, when ``mmspine.dicom.sr`` is present, DICOM SRs. Each lever
-(autograd off by ``no_grad`` vs ``inference_mode``, channels-last, intra-op
-threads, ``torch.compile`` of the backbones) is measured as its own run, on
-the same images after one warm-up image, and its scores are compared with
-the first run's (max |difference| of the sorted scores).
+overlays and DICOM SRs, once per speed variant (``--variants``, see
+:data:`VARIANTS`).
+
+The machine may be shared, so the variants are measured interleaved in one
+process: every variant is built and warmed up (compile time counted
+apart), then each round runs every variant once on the same images, in
+turn; medians over the rounds per stage, the ratio to the first variant,
+and the load average around each run are reported, with the process's
+CPU seconds per image (user + system): with ``--threads 1`` that is the
+work a lever saves, little moved by other jobs on the machine. Findings of each
+variant are matched to the first variant's box by box (same class, IoU >=
+0.5) and the largest score difference of a matched pair is reported with
+the boxes left unmatched: findings sorted by score and compared by index
+would count a near-tie that swaps order as a score change.
+
+``--sr`` times the SR writer alone (fast path against highdicom's own
+constructor, interleaved, 100 findings); ``--feature-check`` shows how far
+each lever moves the FPN features, the RoI features and the scores on one
+image, and that mmcv's RoIAlign misreads channels-last feature maps.
 
 Example::
 
-    python benchmarks/inference.py --num-images 3 --threads 2 1 --out b.json
+    python benchmarks/inference.py --num-images 2 --rounds 3 \\
+        --variants plain fuse_bn fuse_bn+channels_last --out b.json
 """
 import argparse
 import json
+import os
 import os.path as osp
+import statistics
 import tempfile
 import time
 from typing import Dict, List
@@ -24,7 +41,6 @@ import cv2
 import numpy as np
 import torch
 from mmdet.structures import DetDataSample
-from mmengine.dataset import pseudo_collate
 
 from mmspine.apis import SpineInferencer, infer_to_dir
 from mmspine.dicom import build_dataset, write_dicom
@@ -33,6 +49,28 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DET = osp.join(REPO, 'configs', 'spine', 'sparse_rcnn_r50.py')
 CLS = osp.join(REPO, 'configs', 'spine_cls', 'densenet121.py')
 STAGES = ('read', 'classifier', 'detector', 'fusion', 'writing')
+
+#: Speed variants by name: ``SpineInferencer(speed=...)``.
+VARIANTS = {
+    'plain':
+    dict(fuse_bn=False, channels_last=False),
+    'fuse_bn':
+    dict(fuse_bn=True, channels_last=False),
+    'channels_last':
+    dict(fuse_bn=False, channels_last=True),
+    'fuse_bn+channels_last':
+    dict(fuse_bn=True, channels_last=True),
+    'compile':
+    dict(fuse_bn=True, channels_last=False, compile=True),
+    'compile+channels_last':
+    dict(fuse_bn=True, channels_last=True, compile=True),
+    'compile_nofreeze':
+    dict(fuse_bn=True, channels_last=False, compile=True, freezing=False),
+}
+
+
+def load() -> str:
+    return '{:.2f}'.format(os.getloadavg()[0])
 
 
 def write_radiographs(folder: str,
@@ -55,9 +93,10 @@ def write_radiographs(folder: str,
                 window=(2048, 4096)))
 
 
-def build(device: str, channels_last: bool) -> SpineInferencer:
+def build(device: str, speed: dict) -> SpineInferencer:
     # random weights: no checkpoint, no ImageNet download; c = 0 keeps
-    # every box, so that all scores are compared between runs
+    # every box, so that all scores are compared between runs; the same
+    # seed gives every variant the same weights
     det_opts = {'load_from': None, 'model.backbone.init_cfg': None}
     cls_opts = {'model.backbone.pretrained': False}
     torch.manual_seed(0)
@@ -65,82 +104,186 @@ def build(device: str, channels_last: bool) -> SpineInferencer:
                            device=device,
                            score_thr=0.,
                            c=0.,
-                           channels_last=channels_last)
+                           speed=speed)
 
 
-def run(name: str,
-        args,
-        images: str,
-        warmup: str,
-        sr: bool,
-        no_grad: bool = False,
-        channels_last: bool = False,
-        threads: int = 0,
-        compile_backbones: bool = False) -> Dict:
-    if threads:
-        torch.set_num_threads(threads)
-    inferencer = build(args.device, channels_last)
-    if no_grad:
-        # what a plain loop does: autograd off, but tensors still tracked
-        def forward(model, data):
-            with torch.no_grad():
-                return model.model.test_step(pseudo_collate(data))
+def sync(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
 
-        inferencer._forward = forward
-    if compile_backbones:
-        for m in inferencer.detectors + inferencer.classifiers:
-            m.model.backbone = torch.compile(m.model.backbone)
-    with tempfile.TemporaryDirectory() as out:
-        infer_to_dir(
-            inferencer, [warmup],
-            osp.join(out, 'warm'),
-            sr=sr,
-            resume=False,
-            progress=False)
-        inferencer.timings = dict.fromkeys(STAGES, 0.)
-        if args.device.startswith('cuda'):
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        summary = infer_to_dir(
-            inferencer, [images],
-            osp.join(out, 'run'),
-            sr=sr,
-            resume=False,
-            progress=False)
-        total = time.perf_counter() - start
+
+def timed_run(inferencer: SpineInferencer, inputs: List[str], out: str,
+              device: str) -> Dict:
+    """One pass over ``inputs``: seconds per image by stage, the results."""
+    inferencer.timings = dict.fromkeys(STAGES, 0.)
+    before = load()
+    sync(device)
+    cpu = time.process_time()
+    start = time.perf_counter()
+    summary = infer_to_dir(
+        inferencer, inputs, out, sr=True, resume=False, progress=False)
+    sync(device)
+    total = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     n = len(summary.results)
-    scores = [
-        sorted(f['score'] for f in r['findings']) for r in summary.results
-    ]
-    row = dict(
-        name=name,
-        threads=torch.get_num_threads(),
-        images=n,
+    return dict(
         end_to_end=total / n,
+        cpu=cpu / n,
         **{
             k: v / n
             for k, v in inferencer.timings.items()
         },
-        p_abnormal=[r['p_abnormal'] for r in summary.results],
-        scores=scores)
-    print(
-        f'{name:28s} ' + '  '.join(f'{k} {row[k]:.3f}'
-                                   for k in ('end_to_end', ) + STAGES),
-        flush=True)
-    return row
+        load=f'{before}-{load()}',
+        results=summary.results)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of box ``a`` (4,) with boxes ``b`` (N, 4)."""
+    lt = np.maximum(a[:2], b[:, :2])
+    rb = np.minimum(a[2:], b[:, 2:])
+    inter = np.prod(np.clip(rb - lt, 0, None), axis=1)
+    area = lambda x: (x[..., 2] - x[..., 0]) * (x[..., 3] - x[..., 1])  # noqa
+    return inter / np.maximum(area(a) + area(b) - inter, 1e-9)
+
+
+def compare(base: List[dict], other: List[dict]) -> Dict:
+    """Box-matched differences of ``other``'s results from ``base``'s.
+
+    Each base finding, best first, takes the unused finding of ``other``
+    with the same class and the highest IoU (at least 0.5).
+    """
+    score_diff, box_diff, unmatched, p_diff = 0., 0., 0, 0.
+    for rb, ro in zip(base, other):
+        if rb['p_abnormal'] is not None:
+            p_diff = max(p_diff, abs(rb['p_abnormal'] - ro['p_abnormal']))
+        fo = ro['findings']
+        boxes = np.array([f['bbox'] for f in fo]).reshape(-1, 4)
+        labels = np.array([f['label'] for f in fo])
+        used = np.zeros(len(fo), bool)
+        for f in rb['findings']:
+            if not len(fo):
+                unmatched += 1
+                continue
+            iou = _iou(np.asarray(f['bbox']), boxes)
+            iou[(labels != f['label']) | used] = -1
+            j = int(iou.argmax())
+            if iou[j] < 0.5:
+                unmatched += 1
+                continue
+            used[j] = True
+            score_diff = max(score_diff, abs(f['score'] - fo[j]['score']))
+            box_diff = max(box_diff, float(np.abs(boxes[j] - f['bbox']).max()))
+        unmatched += int((~used).sum())
+    return dict(
+        max_score_diff=score_diff,
+        max_box_diff_px=box_diff,
+        unmatched=unmatched,
+        max_p_abnormal_diff=p_diff)
+
+
+def lever_runs(args, images: str, warmup: str) -> List[Dict]:
+    inputs = sorted(
+        osp.join(images, f) for f in os.listdir(images) if f.endswith('.dcm'))
+    variants = {}
+    rows = []
+    with tempfile.TemporaryDirectory() as out:
+        for name in args.variants:
+            start = time.perf_counter()
+            inferencer = build(args.device, VARIANTS[name])
+            built = time.perf_counter() - start
+            # the first image: compilation, allocator and cache warm-up
+            first = timed_run(inferencer, [warmup], osp.join(out, 'w'),
+                              args.device)
+            variants[name] = inferencer
+            rows.append(
+                dict(
+                    name=name,
+                    speed=VARIANTS[name],
+                    applied=inferencer.speed_report,
+                    build_s=built,
+                    first_image_s=first['end_to_end'],
+                    first_detector_s=first['detector'],
+                    runs=[]))
+            print(
+                f'{name:24s} built in {built:.1f} s, first image '
+                f'{first["end_to_end"]:.1f} s (detector '
+                f'{first["detector"]:.1f}), load {first["load"]}, '
+                f'{inferencer.speed_report}',
+                flush=True)
+        results = {}
+        for r in range(args.rounds):
+            for row in rows:
+                run = timed_run(variants[row['name']], inputs,
+                                osp.join(out, row['name']), args.device)
+                results[row['name']] = run.pop('results')
+                row['runs'].append(run)
+                print(
+                    f'round {r} {row["name"]:24s} ' +
+                    '  '.join(f'{k} {run[k]:.3f}'
+                              for k in ('end_to_end', 'cpu') + STAGES) +
+                    f'  load {run["load"]}',
+                    flush=True)
+    base = rows[0]
+    for row in rows:
+        row['median'] = {
+            k: statistics.median(run[k] for run in row['runs'])
+            for k in ('end_to_end', 'cpu') + STAGES
+        }
+        row['ratio_to_first'] = {
+            k: row['median'][k] / base['median'][k]
+            for k in ('end_to_end', 'cpu', 'detector')
+        }
+        row.update(compare(results[base['name']], results[row['name']]))
+    print(f'\nmedians over {args.rounds} interleaved rounds, '
+          f'{len(inputs)} images each, s/image; diffs vs {base["name"]}, '
+          'box-matched')
+    for row in rows:
+        m = row['median']
+        print(f'{row["name"]:24s} ' + '  '.join(f'{k} {m[k]:.3f}' for k in m) +
+              f'  x{row["ratio_to_first"]["end_to_end"]:.2f} e2e '
+              f'x{row["ratio_to_first"]["cpu"]:.2f} cpu '
+              f'x{row["ratio_to_first"]["detector"]:.2f} det  '
+              f'score {row["max_score_diff"]:.1e} '
+              f'box {row["max_box_diff_px"]:.1e}px '
+              f'unmatched {row["unmatched"]} '
+              f'p {row["max_p_abnormal_diff"]:.1e}')
+    return rows
+
+
+def _findings(pred) -> List[dict]:
+    return [
+        dict(bbox=box, score=score, label=label)
+        for box, score, label in zip(pred.bboxes.double().cpu().tolist(),
+                                     pred.scores.double().cpu().tolist(),
+                                     pred.labels.cpu().tolist())
+    ]
 
 
 def feature_check(device: str) -> None:
-    """How far each lever moves the detector's FPN features and scores.
+    """How far the levers move FPN features, RoI features and scores.
 
-    Random weights make Sparse R-CNN's six refinement stages amplify
-    float rounding (summation order changes with threads and memory
-    format), so box scores of a random model differ between levers even
-    though the features agree to rounding; this shows both.
+    On one 1248 x 800 image: each lever against the plain model in fp32
+    and in float64, next to two changes that are rounding by definition:
+    one intra-op thread instead of all (a different summation order) and
+    Gaussian noise of 3e-6 of the features' range added to the plain
+    model's FPN maps. With random weights, Sparse R-CNN's six refinement
+    stages amplify rounding-level changes of the features into score
+    changes of ~1e-2 in fp32; in float64 a lever that is exact up to
+    rounding leaves the scores equal to ~1e-9.
     """
+    from mmcv.ops import RoIAlign
     torch.manual_seed(0)
-    det = build(device, False).detectors[0].model
-    x = torch.rand(1, 3, 800, 1248, device=device) * 255
+    x = torch.rand(1, 256, 50, 78, device=device)
+    rois = torch.tensor([[0, 10., 20., 300., 200.], [0, 100., 50., 200., 390.]
+                         ],
+                        device=device)
+    align = RoIAlign((7, 7), 1 / 16., sampling_ratio=2, aligned=True)
+    a = align(x, rois)
+    b = align(x.contiguous(memory_format=torch.channels_last), rois)
+    print('mmcv RoIAlign, channels-last input vs NCHW: max |diff| '
+          f'{float((a - b).abs().max()):.2f} of max |value| '
+          f'{float(a.abs().max()):.2f}')
+    img = torch.rand(1, 3, 800, 1248, device=device) * 255
     shape = (800, 1248)
     samples = [
         DetDataSample(
@@ -150,130 +293,178 @@ def feature_check(device: str) -> None:
                 scale_factor=(1., 1.),
                 batch_input_shape=shape))
     ]
-    outputs = {}
-    for name, threads, cl in (('2 threads', 2, False), ('1 thread', 1, False),
-                              ('channels_last', 2, True)):
-        torch.set_num_threads(threads)
-        det.to(memory_format=torch.channels_last if cl else torch.
-               contiguous_format)
+    models = {
+        name: build(device, VARIANTS[name]).detectors[0].model
+        for name in ('plain', 'fuse_bn+channels_last')
+    }
+
+    class Stop(Exception):
+        pass
+
+    def run(det, dtype, noise=0.):
+        seen, last = [], []
+
+        def last_stage(m, i, o):
+            # per proposal: Sparse R-CNN's proposals keep their order
+            # through the stages, so these compare index by index
+            last.append(o[0].double().sigmoid().cpu())
+            if dtype == torch.float64:
+                raise Stop  # mmcv's NMS takes float32 only
+
+        hooks = [
+            det.roi_head.bbox_roi_extractor[0].register_forward_hook(
+                lambda m, i, o: seen.append(o.double().cpu())),
+            det.roi_head.bbox_head[-1].register_forward_hook(last_stage)
+        ]
+        if noise:
+            gen = torch.Generator(device=device).manual_seed(1)
+
+            def add_noise(m, i, out):
+                return tuple(
+                    o + noise * o.abs().max() *
+                    torch.randn(o.shape, generator=gen, device=device)
+                    for o in out)
+
+            hooks.append(det.neck.register_forward_hook(add_noise))
         with torch.inference_mode():
-            feats = det.extract_feat(x)
-            pred = det.predict(x, samples)[0].pred_instances
-        outputs[name] = ([f.float().cpu()
-                          for f in feats], pred.scores.sort().values.cpu())
-    base_feats, base_scores = outputs['2 threads']
-    for name, (feats, scores) in outputs.items():
-        rel = max(
-            float((f - b).abs().max() / b.abs().max())
-            for f, b in zip(feats, base_feats))
-        print(
-            f'{name:14s} FPN max |diff| / max |feature| {rel:.1e}; '
-            f'max |score diff| {float((scores - base_scores).abs().max()):.1e}'
-        )
+            feats = det.extract_feat(img.to(dtype))
+            try:
+                found = _findings(
+                    det.predict(img.to(dtype), samples)[0].pred_instances)
+            except Stop:
+                found = None
+        for h in hooks:
+            h.remove()
+        return [f.double().cpu() for f in feats], seen[:1], last[-1:], found
+
+    def rel(xs, ys):
+        return max(
+            float((a - b).abs().max() / b.abs().max()) for a, b in zip(xs, ys))
+
+    threads = torch.get_num_threads()
+    for dtype in (torch.float32, torch.float64):
+        for det in models.values():
+            det.to(dtype)
+        base = run(models['plain'], dtype)
+        runs = {
+            'fuse_bn+channels_last': run(models['fuse_bn+channels_last'],
+                                         dtype)
+        }
+        if dtype == torch.float32:
+            runs['plain + FPN noise 3e-6'] = run(models['plain'], dtype, 3e-6)
+            torch.set_num_threads(1)
+            runs['plain, 1 thread'] = run(models['plain'], dtype)
+            torch.set_num_threads(threads)
+        for name, (feats, roi_feats, last, found) in runs.items():
+            line = (f'{str(dtype)[6:]:8s} {name:24s} FPN rel diff '
+                    f'{rel(feats, base[0]):.1e}; stage-1 RoI features '
+                    f'{rel(roi_feats, base[1]):.1e}; stage-6 scores per '
+                    f'proposal max |diff| '
+                    f'{float((last[0] - base[2][0]).abs().max()):.1e}')
+            if found is not None:
+                diff = compare([dict(p_abnormal=None, findings=base[3])],
+                               [dict(p_abnormal=None, findings=found)])
+                line += (f'; findings box-matched max |score diff| '
+                         f'{diff["max_score_diff"]:.1e}, unmatched '
+                         f'{diff["unmatched"]} of {len(found)}')
+            print(line, flush=True)
 
 
-def max_diff(a: Dict, b: Dict) -> float:
-    diffs = [abs(x - y) for x, y in zip(a['p_abnormal'], b['p_abnormal'])]
-    for sa, sb in zip(a['scores'], b['scores']):
-        if len(sa) != len(sb):
-            return float('inf')
-        diffs += [abs(x - y) for x, y in zip(sa, sb)]
-    return max(diffs, default=0.)
+def sr_check(rounds: int) -> None:
+    """SR writing alone: fast path against highdicom's full constructor."""
+    import pydicom
+
+    from mmspine.dicom.sr import build_findings_sr
+    from mmspine.metainfo import ALL_LESION_TYPES
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_radiographs(tmp, 1)
+        ds = pydicom.dcmread(osp.join(tmp, 'bench_00.dcm'))
+    findings = []
+    for i in range(100):
+        x, y = rng.uniform(0, 1400), rng.uniform(0, 2300)
+        findings.append(
+            dict(
+                label=i % 13,
+                lesion_type=ALL_LESION_TYPES[i % 13],
+                score=float(rng.uniform()),
+                bbox=[x, y, x + 150, y + 180]))
+    result = dict(
+        status='ok',
+        study_instance_uid=ds.StudyInstanceUID,
+        series_instance_uid=ds.SeriesInstanceUID,
+        sop_instance_uid=ds.SOPInstanceUID,
+        rows=ds.Rows,
+        columns=ds.Columns,
+        p_abnormal=0.7,
+        abnormal=True,
+        rule=dict(c=0.5, k=0.5),
+        findings=findings,
+        model=dict(detectors=['sparse_rcnn_r50'], classifiers=['dn121']))
+    times = {True: [], False: []}
+    for _ in range(rounds):
+        for fast in (True, False):
+            start = time.perf_counter()
+            sr = build_findings_sr(ds, result, fast=fast)
+            built = time.perf_counter() - start
+            with tempfile.TemporaryDirectory() as tmp:
+                pydicom.dcmwrite(
+                    osp.join(tmp, 'sr.dcm'), sr, enforce_file_format=True)
+            times[fast].append((built, time.perf_counter() - start))
+    for fast, runs in times.items():
+        print(f'SR, 100 findings, {"fast" if fast else "highdicom"}: '
+              f'build {statistics.median(r[0] for r in runs):.3f} s, '
+              f'build + write {statistics.median(r[1] for r in runs):.3f} s'
+              f' (median of {rounds}), load {load()}')
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--num-images', type=int, default=3)
+    parser.add_argument('--num-images', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
-        '--threads',
-        type=int,
+        '--variants',
         nargs='+',
-        default=[],
-        help='also run with these intra-op thread counts')
+        default=['plain', 'fuse_bn', 'channels_last', 'fuse_bn+channels_last'],
+        choices=sorted(VARIANTS),
+        help='speed variants; the first is the reference')
     parser.add_argument(
-        '--compile', action='store_true', help='also try torch.compile')
+        '--threads', type=int, help='torch intra-op threads (default: all)')
     parser.add_argument('--out', help='write the rows as JSON here')
-    parser.add_argument(
-        '--best-only',
-        action='store_true',
-        help='only channels-last with the first of --threads')
     parser.add_argument(
         '--feature-check',
         action='store_true',
-        help='only compare FPN features and scores across the levers')
+        help='only compare features and scores across the levers')
+    parser.add_argument(
+        '--sr', action='store_true', help='only time the SR writer')
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f'device {args.device}, {torch.get_num_threads()} threads, '
+          f'load {load()}')
     if args.feature_check:
         feature_check(args.device)
         return
-    try:
-        import mmspine.dicom.sr  # noqa: F401
-        sr = True
-    except ImportError:
-        sr = False
-        print('mmspine.dicom.sr not found: SRs are not written')
-    rows: List[Dict] = []
+    if args.sr:
+        sr_check(args.rounds)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         images, warmup = osp.join(tmp, 'images'), osp.join(tmp, 'warmup')
         write_radiographs(images, args.num_images)
         write_radiographs(warmup, 1)
-        print(f'{args.num_images} DICOMs of 2500 x 1600, device '
-              f'{args.device}, {torch.get_num_threads()} threads, SR {sr}')
-        if args.best_only:
-            rows.append(
-                run(f'channels_last threads={args.threads[0]}',
-                    args,
-                    images,
-                    warmup,
-                    sr,
-                    channels_last=True,
-                    threads=args.threads[0]))
-            args.threads = []
-        else:
-            rows.append(run('no_grad', args, images, warmup, sr, no_grad=True))
-        if not args.best_only:
-            rows.append(run('inference_mode', args, images, warmup, sr))
-            rows.append(
-                run('inference_mode+channels_last',
-                    args,
-                    images,
-                    warmup,
-                    sr,
-                    channels_last=True))
-        default_threads = torch.get_num_threads()
-        for threads in args.threads:
-            rows.append(
-                run(f'inference_mode threads={threads}',
-                    args,
-                    images,
-                    warmup,
-                    sr,
-                    threads=threads))
-        for threads in args.threads:
-            rows.append(
-                run(f'channels_last threads={threads}',
-                    args,
-                    images,
-                    warmup,
-                    sr,
-                    channels_last=True,
-                    threads=threads))
-        torch.set_num_threads(default_threads)
-        if args.compile:
-            rows.append(
-                run('inference_mode+compile',
-                    args,
-                    images,
-                    warmup,
-                    sr,
-                    compile_backbones=True))
-    for row in rows:
-        row['max_score_diff'] = max_diff(row, rows[0])
-        print(f'{row["name"]:28s} max |score - no_grad score| '
-              f'{row["max_score_diff"]:.2e}')
+        rows = lever_runs(args, images, osp.join(warmup, 'bench_00.dcm'))
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(rows, f, indent=1)
+            json.dump(
+                dict(
+                    threads=torch.get_num_threads(),
+                    device=args.device,
+                    num_images=args.num_images,
+                    rounds=args.rounds,
+                    rows=rows),
+                f,
+                indent=1)
 
 
 if __name__ == '__main__':

@@ -65,6 +65,20 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='torch intra-op threads on CPU (1 is fastest on a busy '
         'machine, see benchmarks/README.md)')
     parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile backbones and necks (minutes of compilation '
+        'on the first image; pays off for large batches of equal-size '
+        'images, see benchmarks/README.md)')
+    parser.add_argument(
+        '--no-fuse-bn',
+        action='store_true',
+        help='keep BatchNorm layers apart from the convolutions')
+    parser.add_argument(
+        '--no-channels-last',
+        action='store_true',
+        help='keep backbones and necks in NCHW layout')
+    parser.add_argument(
         '--no-resume',
         action='store_true',
         help='redo inputs whose outputs are already complete')
@@ -78,7 +92,14 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     inferencer = call_with_args(
-        SpineInferencer, args, detectors=args.det, classifiers=args.cls)
+        SpineInferencer,
+        args,
+        detectors=args.det,
+        classifiers=args.cls,
+        speed=dict(
+            fuse_bn=not args.no_fuse_bn,
+            channels_last=not args.no_channels_last,
+            compile=args.compile))
     return print_summary(
         call_with_args(
             infer_to_dir,

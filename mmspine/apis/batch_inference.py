@@ -11,6 +11,7 @@ import os
 import os.path as osp
 import sys
 import time
+import warnings
 from typing import Dict, List, Optional, Sequence, Union
 
 import cv2
@@ -76,7 +77,10 @@ def _previous(item: InferenceInput, paths: Dict[str, str], settings: dict,
 def _write_outputs(inferencer, result: dict, image: LoadedImage,
                    paths: Dict[str, str], settings: dict, overlays: bool,
                    sr: bool, overlay_size: Optional[int],
-                   overlay_score_thr: float) -> None:
+                   overlay_score_thr: float) -> str:
+    """Write one input's outputs; returns notes for the report ('' if none).
+    """
+    notes = ''
     if overlays:
         os.makedirs(osp.dirname(paths['overlay']), exist_ok=True)
         pixels = image.pixels[inferencer.detectors[0].mode]
@@ -88,11 +92,20 @@ def _write_outputs(inferencer, result: dict, image: LoadedImage,
         with atomic_write(paths['overlay'], 'wb') as f:
             f.write(png.tobytes())
     if sr and result['is_dicom']:
-        from ..dicom.sr import write_findings_sr
+        from ..dicom.sr import BoxClippedWarning, write_findings_sr
         os.makedirs(osp.dirname(paths['sr']), exist_ok=True)
-        write_findings_sr(image.dataset, result, paths['sr'])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', BoxClippedWarning)
+            write_findings_sr(image.dataset, result, paths['sr'])
+        for w in caught:
+            if issubclass(w.category, BoxClippedWarning):
+                notes = f'note: {w.message}'
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename,
+                                       w.lineno)
     # last: its presence marks the input as complete
     write_json(dict(settings=settings, result=result), paths['result'])
+    return notes
 
 
 def infer_to_dir(inferencer,
@@ -137,6 +150,7 @@ def infer_to_dir(inferencer,
     settings = json.loads(json.dumps(inferencer.settings()))
     results: Dict[int, dict] = {}
     status: Dict[int, str] = {}
+    notes: Dict[int, str] = {}
     todo: List[int] = []
     first: Dict[str, str] = {}
     for i, item in enumerate(items):
@@ -187,10 +201,10 @@ def infer_to_dir(inferencer,
                     continue
                 start_write = time.perf_counter()
                 try:
-                    _write_outputs(inferencer, result, loaded[i],
-                                   _paths(out_dir, items[i].image_id),
-                                   settings, overlays, sr, overlay_size,
-                                   overlay_score_thr)
+                    notes[i] = _write_outputs(
+                        inferencer, result, loaded[i],
+                        _paths(out_dir, items[i].image_id), settings, overlays,
+                        sr, overlay_size, overlay_score_thr)
                 except Exception as exc:
                     results[i] = failed_result(
                         items[i].source, items[i].image_id,
@@ -203,6 +217,9 @@ def infer_to_dir(inferencer,
                     log_line(
                         f'{items[i].source or items[i].image_id}: failed: '
                         f'{results[i]["reason"]}', progress)
+                elif notes.get(i):
+                    # (the note names the file)
+                    log_line(notes[i], progress)
             bar.update(len(batch))
     finally:
         bar.close()
@@ -224,7 +241,7 @@ def infer_to_dir(inferencer,
             image_id=result['image_id'],
             source=result['source'],
             status=status[i],
-            reason=result['reason'],
+            reason=result['reason'] or notes.get(i, ''),
             findings=len(result['findings']),
             p_abnormal='' if result.get('p_abnormal') is None else
             f'{result["p_abnormal"]:.6f}') for i, result in enumerate(ordered)

@@ -29,6 +29,7 @@ from .findings import boxes_to_original, make_result
 from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
                      collect_inputs, converted, load_input)
 from .launch import load_config, set_data_root
+from .speed import apply_speed, resolve_speed
 
 #: Default classifier threshold c when classifiers are given without one.
 DEFAULT_C = 0.5
@@ -191,8 +192,16 @@ class SpineInferencer:
             ``{'preprocess.max_size': 512}``).
         data_root (str, optional): Points every dataset and evaluator of
             every config at this folder (``tools/infer.py --data-root``).
-        channels_last (bool): Convert models to channels-last memory
-            format (faster convolutions on some CPUs).
+        speed (dict, optional): Speed levers, see
+            :data:`mmspine.apis.speed.SPEED_DEFAULTS`: BatchNorm folded
+            into the convolutions and backbone + neck in channels-last
+            layout by default, ``compile=True`` for ``torch.compile`` of
+            backbone and neck, ``threads`` for ``torch.set_num_threads``.
+            Each leaves the scores equal up to float rounding and falls
+            back to the plain model where it cannot be applied
+            (:attr:`speed_report` says what is on).
+        channels_last (bool, optional): Shorthand for
+            ``speed['channels_last']``.
 
     With a single detector and no TTA, the detector's boxes are taken as
     they are: WBF of one set of boxes would still merge overlapping boxes.
@@ -212,7 +221,8 @@ class SpineInferencer:
                  wbf_skip_box_thr: float = WBF_SKIP_BOX_THR,
                  batch_size: int = 1,
                  cfg_options: Optional[dict] = None,
-                 channels_last: bool = False,
+                 speed: Optional[dict] = None,
+                 channels_last: Optional[bool] = None,
                  data_root: Optional[str] = None) -> None:
         if not detectors:
             raise ValueError('SpineInferencer needs at least one detector')
@@ -221,6 +231,9 @@ class SpineInferencer:
                              f'{len(detectors)} detectors')
         # a bad rule file fails before minutes of model loading
         file_c, file_k = load_rule(rule) if rule else (None, None)
+        self.speed = resolve_speed(speed, channels_last=channels_last)
+        if self.speed['threads']:
+            torch.set_num_threads(int(self.speed['threads']))
         self.device = device
         self.detectors = [
             self._build(s, device, cfg_options, data_root) for s in detectors
@@ -228,9 +241,11 @@ class SpineInferencer:
         self.classifiers = [
             self._build(s, device, cfg_options, data_root) for s in classifiers
         ]
-        if channels_last:
-            for m in self.detectors + self.classifiers:
-                m.model.to(memory_format=torch.channels_last)
+        #: Per model, which speed levers are on.
+        self.speed_report = [
+            dict(model=m.name, **apply_speed(m.model, self.speed))
+            for m in self.detectors + self.classifiers
+        ]
         self.c = c if c is not None else (
             file_c if file_c is not None else DEFAULT_C)
         self.k = k if k is not None else (

@@ -10,8 +10,8 @@ from pydicom.sr.codedict import codes
 
 from mmspine import __version__
 from mmspine.dicom import build_dataset, write_dicom
-from mmspine.dicom.sr import (LESION_CODES, PRIVATE_SCHEME, read_findings_sr,
-                              write_findings_sr)
+from mmspine.dicom.sr import (LESION_CODES, PRIVATE_SCHEME, BoxClippedWarning,
+                              read_findings_sr, write_findings_sr)
 from mmspine.fileio import TMP_MARK
 from mmspine.metainfo import ALL_LESION_TYPES
 
@@ -312,3 +312,66 @@ def test_legacy_source_without_dicm_prefix(tmp_path):
     assert back['study_instance_uid'] == ds.StudyInstanceUID
     assert back['referenced_sop_instance_uids'] == [ds.SOPInstanceUID]
     assert len(back['findings']) == 1
+
+
+def test_box_beyond_grid_is_clipped_with_a_warning(tmp_path):
+    """Sparse R-CNN does not clip its boxes: beyond round-off, the SR
+    holds the part on the image and a warning names file and findings."""
+    src, ds = _source(tmp_path)
+    # 2 px is the tolerance on these small sides
+    findings = [
+        _finding('Fracture', 0.8, [1, 3, 20, 40]),
+        _finding('Fracture', 0.7, [-1.5, 3, 20, ROWS + 1.9]),
+        _finding('Fracture', 0.6, [-2.5, 3, 20, 40]),
+        _finding('Ankylosis', 0.5, [5, -500, 400, 50]),
+    ]
+    out = str(tmp_path / 'sr.dcm')
+    with pytest.warns(BoxClippedWarning) as record:
+        write_findings_sr(src, _result(ds, findings), out)
+    (warning, ) = record
+    assert 'src.dicom: 2 finding box(es) reach beyond the 56 x 80' in \
+        str(warning.message)
+    assert 'findings 2, 3; finding 3: [5, -500, 400, 50]' in \
+        str(warning.message)
+    boxes = [f['bbox'] for f in read_findings_sr(out)['findings']]
+    assert boxes == [[1, 3, 20, 40], [0, 3, 20, ROWS], [0, 3, 20, 40],
+                     [5, 0, COLUMNS, 50]]
+
+
+def test_fast_path_writes_the_same_document(tmp_path, monkeypatch):
+    """The SR built around held-out groups equals highdicom's own build."""
+    import mmspine.dicom.sr as sr_module
+    src, ds = _source(tmp_path)
+    result = _result(ds, FINDINGS[:4])
+    docs = []
+    for fast in (True, False):
+        # the same UIDs in both documents
+        counter = iter(range(1000))
+        monkeypatch.setattr(sr_module, 'generate_uid',
+                            lambda **kw: f'1.2.3.{next(counter)}')
+        sr = sr_module.build_findings_sr(src, result, fast=fast)
+        assert len(sr.content[0].ContentSequence[-1].ContentSequence) == 6
+        docs.append(_without_dates(sr.to_json_dict()))
+    assert docs[0] == docs[1]
+    assert len(read_findings_sr(_written(tmp_path, src,
+                                         result))['findings']) == 4
+
+
+def _written(tmp_path, src, result):
+    out = str(tmp_path / 'fast.dcm')
+    write_findings_sr(src, result, out)
+    return out
+
+
+def _without_dates(node):
+    """A JSON dataset without dates and times (they say when it was built).
+    """
+    if isinstance(node, list):
+        return [_without_dates(v) for v in node]
+    if isinstance(node, dict):
+        return {
+            k: _without_dates(v)
+            for k, v in node.items()
+            if not (isinstance(v, dict) and v.get('vr') in ('DA', 'TM', 'DT'))
+        }
+    return node

@@ -21,6 +21,26 @@ def _to_contiguous(module: nn.Module, args: tuple, outputs):
     return type(outputs)(o.contiguous() for o in outputs)
 
 
+def channels_last_chain(chain: Sequence[nn.Module]) -> list:
+    """Run ``chain`` (modules in data-flow order) in channels_last layout.
+
+    The weights are converted once, the first module's 4D inputs on every
+    call, and the last module's outputs go back to contiguous NCHW, because
+    mmcv's RoIAlign kernels index NCHW memory without checking the layout
+    (on a channels_last feature map they pool the wrong values).
+
+    Returns:
+        list: The two hook handles (``handle.remove()`` undoes the layout
+        changes of the inputs and outputs, not of the weights).
+    """
+    for module in chain:
+        module.to(memory_format=torch.channels_last)
+    return [
+        chain[0].register_forward_pre_hook(_to_channels_last),
+        chain[-1].register_forward_hook(_to_contiguous)
+    ]
+
+
 @HOOKS.register_module()
 class ChannelsLastHook(Hook):
     """Run a chain of convolutional modules in channels_last layout.
@@ -44,8 +64,5 @@ class ChannelsLastHook(Hook):
         self.modules = tuple(modules)
 
     def before_run(self, runner) -> None:
-        chain = detector_modules(runner, self.modules, type(self).__name__)
-        for module in chain:
-            module.to(memory_format=torch.channels_last)
-        chain[0].register_forward_pre_hook(_to_channels_last)
-        chain[-1].register_forward_hook(_to_contiguous)
+        channels_last_chain(
+            detector_modules(runner, self.modules, type(self).__name__))
