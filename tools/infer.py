@@ -3,8 +3,6 @@ decision rule; writes findings.json, findings.csv, overlays and DICOM SRs."""
 import argparse
 import sys
 
-import torch
-
 from mmspine.apis import SpineInferencer, add_config_options, infer_to_dir
 from mmspine.fusion import WBF_IOU_THR, WBF_SKIP_BOX_THR
 from mmspine.jobs import call_with_args, print_summary
@@ -89,8 +87,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     inferencer = call_with_args(
         SpineInferencer,
         args,
@@ -99,7 +95,8 @@ def main(argv=None) -> int:
         speed=dict(
             fuse_bn=not args.no_fuse_bn,
             channels_last=not args.no_channels_last,
-            compile=args.compile))
+            compile=args.compile,
+            threads=args.threads))
     return print_summary(
         call_with_args(
             infer_to_dir,

@@ -22,13 +22,14 @@ from ..engine.hooks import channels_last_chain
 #: with ``freezing`` (weights folded in as constants: needs inference only)
 #: and ``compile_mode`` ('default', 'max-autotune', ...); ``threads``:
 #: ``torch.set_num_threads`` (None leaves it).
-SPEED_DEFAULTS = dict(
-    fuse_bn=True,
-    channels_last=True,
-    compile=False,
-    freezing=True,
-    compile_mode=None,
-    threads=None)
+SPEED_DEFAULTS = {
+    'fuse_bn': True,
+    'channels_last': True,
+    'compile': False,
+    'freezing': True,
+    'compile_mode': None,
+    'threads': None,
+}
 
 #: Parts of a model that the levers touch, in data-flow order.
 DENSE_PARTS = ('backbone', 'neck')
