@@ -69,6 +69,25 @@ def make_tiny_coco(root: str,
     return coco
 
 
+#: pytest-xdist groups of tests sharing a trained model, longest first: they
+#: start first, on different workers, and the short tests fill in around
+#: them (``make test`` runs ``--dist loadgroup``).
+LONG_GROUPS = ('tiny_detector', 'phantom_infer_models')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the tests of :data:`LONG_GROUPS` first, keeping their order."""
+
+    def rank(item):
+        for mark in item.iter_markers('xdist_group'):
+            name = mark.args[0] if mark.args else mark.kwargs.get('name')
+            if name in LONG_GROUPS:
+                return LONG_GROUPS.index(name)
+        return len(LONG_GROUPS)
+
+    items.sort(key=rank)
+
+
 def threads_per_worker() -> int:
     """CPU threads for one test process: the cores shared among
     pytest-xdist's workers (``make test`` runs one per core)."""
