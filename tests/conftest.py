@@ -69,21 +69,30 @@ def make_tiny_coco(root: str,
     return coco
 
 
-#: pytest-xdist groups of tests sharing a trained model, longest first: they
-#: start first, on different workers, and the short tests fill in around
-#: them (``make test`` runs ``--dist loadgroup``).
+#: What runs first, longest first: the pytest-xdist groups of tests that
+#: share a trained model (each on one worker), then the longest single
+#: tests; the short tests fill in around them, so that the workers finish
+#: together (``make test`` runs ``--dist loadgroup``).
 LONG_GROUPS = ('tiny_detector', 'phantom_infer_models')
+LONG_MODULES = ('tools/test_reference_config.py', 'tools/test_own_classes.py',
+                'apis/test_demo.py', 'configs/test_detector_configs.py',
+                'tools/test_train_dicom.py')
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run the tests of :data:`LONG_GROUPS` first, keeping their order."""
+    """Order the tests as :data:`LONG_GROUPS` and :data:`LONG_MODULES` say,
+    keeping the order within each."""
+    tests_dir = osp.dirname(osp.abspath(__file__))
 
     def rank(item):
         for mark in item.iter_markers('xdist_group'):
             name = mark.args[0] if mark.args else mark.kwargs.get('name')
             if name in LONG_GROUPS:
                 return LONG_GROUPS.index(name)
-        return len(LONG_GROUPS)
+        module = osp.relpath(str(item.path), tests_dir)
+        if module in LONG_MODULES:
+            return len(LONG_GROUPS) + LONG_MODULES.index(module)
+        return len(LONG_GROUPS) + len(LONG_MODULES)
 
     items.sort(key=rank)
 
