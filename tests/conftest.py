@@ -225,7 +225,6 @@ TINY_DETECTOR_CONFIG = osp.join(REPO_ROOT, 'configs', 'spine',
                                 'faster_rcnn_r50_fpn.py')
 TINY_DETECTOR_ITERS = 8
 
-
 #: Options that make Faster R-CNN R50-FPN cheap and keep its structure.
 TINY_FASTER_RCNN = {
     # ResNet-18 keeps the real config's structure at a fraction of the cost

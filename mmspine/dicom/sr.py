@@ -355,8 +355,9 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
         # clip its boxes); the SR can only hold what lies on the image.
         # findings.json keeps the box as the model gave it.
         worst = max(clipped, key=clipped.get)
-        listed = ', '.join(str(i) for i in list(clipped)[:8]) + (
-            ', ...' if len(clipped) > 8 else '')
+        listed = ', '.join(
+            str(i)
+            for i in list(clipped)[:8]) + (', ...' if len(clipped) > 8 else '')
         warnings.warn(
             f'{where}: {len(clipped)} finding box(es) reach beyond the '
             f'{columns} x {rows} (columns x rows) pixel grid by more than '

@@ -67,9 +67,12 @@ def test_resume_continues_from_saved_iteration(tiny_detector, tmp_path):
     opts = {
         **tiny_detector.cfg_options,
         # what is resumed is training: no validation, no checkpoint
-        'train_cfg.val_begin': TINY_DETECTOR_ITERS + 1,
-        'checkpoint_interval': TINY_DETECTOR_ITERS + 1,
-        'default_hooks.checkpoint.save_last': False,
+        'train_cfg.val_begin':
+        TINY_DETECTOR_ITERS + 1,
+        'checkpoint_interval':
+        TINY_DETECTOR_ITERS + 1,
+        'default_hooks.checkpoint.save_last':
+        False,
     }
     run_tool_in_process('train.py', tiny_detector.config, '--work-dir',
                         str(tmp_path), '--resume',

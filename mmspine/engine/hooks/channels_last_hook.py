@@ -65,4 +65,5 @@ class ChannelsLastHook(Hook):
 
     def before_run(self, runner) -> None:
         channels_last_chain(
-            detector_modules(runner, self.modules, type(self).__name__))
+            detector_modules(runner, self.modules,
+                             type(self).__name__))

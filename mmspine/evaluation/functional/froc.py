@@ -270,8 +270,7 @@ def coco_to_image_boxes(
         for img, rows in by_img.items():
             a = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
             if with_scores and max_dets is not None and len(a) > max_dets:
-                a = a[np.sort(
-                    np.argsort(-a[:, 5], kind='stable')[:max_dets])]
+                a = a[np.sort(np.argsort(-a[:, 5], kind='stable')[:max_dets])]
             out[img] = ImageBoxes(a[:, :4], a[:, 4].astype(np.int64),
                                   a[:, 5] if with_scores else None)
         return out
