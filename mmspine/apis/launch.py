@@ -301,15 +301,14 @@ _RUN_IDS = itertools.count()
 
 
 class OnceFormattedConfig(Config):
-    """A :class:`Config` that formats its ``pretty_text`` only as needed.
+    """A :class:`Config` whose ``pretty_text`` formats each statement once.
 
     mmengine's Runner asks for ``pretty_text`` to log the config, to dump it
     and again for every checkpoint's meta; each call runs yapf over the whole
-    config (one to several seconds of CPU for a detector's). Here the text
-    is kept with the content it was made from, and yapf formats each
-    top-level statement once per process: runs of related configs (train,
-    then test; several models) share most statements. The text is the same
-    as :class:`Config`'s.
+    config (one to several seconds of CPU for a detector's). Here yapf
+    formats each top-level statement once per process: a config asked
+    again, or a related one (train, then test; several models), shares most
+    statements. The text is the same as :class:`Config`'s.
     """
 
     @classmethod
@@ -323,15 +322,6 @@ class OnceFormattedConfig(Config):
 
     @property
     def pretty_text(self) -> str:
-        key = repr(self._cfg_dict.to_dict())
-        cached = self.__dict__.get('_pretty_text_cache')
-        if cached is None or cached[0] != key:
-            cached = (key, self._format_text())
-            # plain attribute: Config's own __setattr__ writes config keys
-            object.__setattr__(self, '_pretty_text_cache', cached)
-        return cached[1]
-
-    def _format_text(self) -> str:
         if not self._format_python_code:
             return super().pretty_text
         object.__setattr__(self, '_format_python_code', False)
