@@ -12,8 +12,9 @@ import numpy as np
 from mmengine.fileio import load
 from terminaltables import AsciiTable
 
-from ..evaluation.functional.coco_ap import (SPINEXR_IOU_THRS, coco_box_ap,
-                                             dump_to_coco_results, load_coco)
+from ..evaluation.functional.coco_ap import (SPINEXR_IOU_THRS, category_ids,
+                                             coco_box_ap, dump_to_coco_results,
+                                             load_coco)
 from ..fileio import atomic_write
 from ..metainfo import SPINEXR_CLASSES
 
@@ -39,10 +40,9 @@ def load_detections(path: str,
         return list(load(path))
     if not path.endswith(('.pkl', '.pickle')):
         raise ValueError(f'{path}: expected a .json or .pkl file')
-    cat_ids = coco_api.getCatIds(catNms=list(classes))
-    if len(cat_ids) != len(classes):
-        raise KeyError(f'the annotation file lacks some of {classes}')
-    return dump_to_coco_results(path, cat_ids)[0]
+    # by name: getCatIds(catNms=...) answers in the file's order
+    return dump_to_coco_results(path, category_ids(coco_api.dataset,
+                                                   classes))[0]
 
 
 def image_id_map(coco_api) -> Dict[str, int]:

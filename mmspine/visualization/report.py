@@ -25,7 +25,7 @@ import numpy as np
 
 from ..annotations.dataset_stats import SplitStats, class_order
 from ..evaluation.functional.binary_classification import load_cls_predictions
-from ..evaluation.functional.coco_ap import dump_to_coco_results
+from ..evaluation.functional.coco_ap import category_ids, dump_to_coco_results
 from ..evaluation.functional.confusion import detection_confusion_matrix
 from ..evaluation.functional.froc import (FROC_FP_GRID, FROC_REPORT_FPS,
                                           coco_to_image_boxes, froc_analysis,
@@ -137,11 +137,7 @@ def load_report_detections(path: str,
         return data, {}
     if not path.endswith(('.pkl', '.pickle')):
         raise ValueError(f'{path}: expected a .pkl or .json file')
-    cat_by_name = {c['name']: c['id'] for c in coco.dataset['categories']}
-    missing = [c for c in classes if c not in cat_by_name]
-    if missing:
-        raise KeyError(f'the annotation file lacks the classes {missing}')
-    return dump_to_coco_results(path, [cat_by_name[c] for c in classes])
+    return dump_to_coco_results(path, category_ids(coco.dataset, classes))
 
 
 # --------------------------------------------------------------------------

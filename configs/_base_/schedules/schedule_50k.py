@@ -10,14 +10,25 @@ warmup_start_factor = 0.001
 val_interval = 500
 base_lr = 0.02
 
+# Written out (not only through the base's record) so that the file reads
+# right with plain Config.fromfile too.
+train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 param_scheduler = [
     dict(
         type='LinearLR',
         start_factor=warmup_start_factor,
         by_epoch=False,
         begin=0,
-        end=warmup_iters), *_base_.param_scheduler
+        end=warmup_iters),
+    dict(_base_.param_scheduler[0], end=max_iters, milestones=list(lr_steps))
 ]
+optim_wrapper = dict(optimizer=dict(lr=base_lr))
+# what those places now hold (the base's record keeps its places)
+_hoisted_schedule_ = dict(
+    values={
+        n: globals()[n]
+        for n in ('max_iters', 'lr_steps', 'val_interval', 'base_lr')
+    })
 
 # Linear LR scaling when the total batch differs from 16 (opt in with
 # tools/train.py --auto-scale-lr).

@@ -25,6 +25,19 @@ def load_coco(ann_file: str) -> COCO:
         return COCO(ann_file)
 
 
+def category_ids(coco_dataset: dict, classes: Sequence[str]) -> List[int]:
+    """COCO category id of each of ``classes``, in ``classes``' order.
+
+    Raises:
+        KeyError: naming the classes the annotation file lacks.
+    """
+    by_name = {c['name']: c['id'] for c in coco_dataset['categories']}
+    missing = [c for c in classes if c not in by_name]
+    if missing:
+        raise KeyError(f'the annotation file lacks the classes {missing}')
+    return [by_name[c] for c in classes]
+
+
 def dump_to_coco_results(path: str, cat_ids: Sequence[int]
                          ) -> Tuple[List[dict], Dict[int, str]]:
     """Read a ``tools/test.py --out`` pickle as COCO result dicts.
