@@ -6,6 +6,7 @@ decision rule, with every box mapped back to the source's pixel grid.
 mmdet's ``DetInferencer`` is the model for the interface; the difference is
 that preprocessing starts from the DICOM, as training did.
 """
+import copy
 import os.path as osp
 import time
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from .batch_inference import load_or_fail
 from .findings import boxes_to_original, make_result
 from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
                      collect_inputs, converted, load_input)
-from .launch import load_config, set_data_root
+from .launch import configure, load_config
 from .speed import apply_speed, resolve_speed
 
 #: Default classifier threshold c when classifiers are given without one.
@@ -99,12 +100,7 @@ def load_model_config(config: Union[str, Config],
     options merged and every dataset and evaluator at ``data_root``."""
     if not isinstance(config, Config):
         return load_config(config, cfg_options, data_root=data_root)
-    cfg = config.copy()
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if data_root is not None:
-        set_data_root(cfg, data_root, cfg.filename or 'the config')
-    return cfg
+    return configure(copy.deepcopy(config), cfg_options, data_root)
 
 
 def build_model(config: Union[str, Config],

@@ -5,6 +5,7 @@ tests and notebooks can drive training and testing the same way.
 """
 import argparse
 import ast
+import copy
 import itertools
 import os
 import os.path as osp
@@ -86,6 +87,25 @@ def set_data_root(cfg: Config,
     apply_hoisted(cfg)
 
 
+def configure(cfg: Config,
+              cfg_options: Optional[dict] = None,
+              data_root: Optional[str] = None) -> Config:
+    """Apply ``cfg_options`` and ``data_root`` to a loaded config as
+    :func:`load_config` does (in place; returns ``cfg``)."""
+    names = {n for r in hoisted_records(cfg).values() for n in r['values']}
+    # Options that set a hoisted name act like a child config; those that
+    # set one key directly are applied last and win, as in mmengine.
+    by_name, direct = {}, {}
+    for key, value in (cfg_options or {}).items():
+        (by_name if key.split('.')[0] in names else direct)[key] = value
+    if by_name:
+        cfg.merge_from_dict(by_name)
+    set_data_root(cfg, data_root, cfg.filename or 'the config')
+    if direct:
+        cfg.merge_from_dict(direct)
+    return cfg
+
+
 def load_config(config: str,
                 cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None,
@@ -112,19 +132,8 @@ def load_config(config: str,
         data_root (str, optional): Points every dataset and evaluator at
             this folder (``--data-root``).
     """
-    cfg = Config.fromfile(config)
+    cfg = configure(Config.fromfile(config), cfg_options, data_root)
     cfg.launcher = launcher
-    names = {n for r in hoisted_records(cfg).values() for n in r['values']}
-    # Options that set a hoisted name act like a child config; those that
-    # set one key directly are applied last and win, as in mmengine.
-    by_name, direct = {}, {}
-    for key, value in (cfg_options or {}).items():
-        (by_name if key.split('.')[0] in names else direct)[key] = value
-    if by_name:
-        cfg.merge_from_dict(by_name)
-    set_data_root(cfg, data_root, config)
-    if direct:
-        cfg.merge_from_dict(direct)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
@@ -363,9 +372,10 @@ def build_runner(cfg: Config) -> Runner:
 
     A distributed launch without CUDA runs on gloo: mmengine's launcher
     would call ``torch.cuda.set_device`` and give DDP a device id. The
-    Runner gets the config as :class:`OnceFormattedConfig`.
+    Runner gets a copy of the config (``cfg`` is left as it is) as
+    :class:`OnceFormattedConfig`.
     """
-    cfg = OnceFormattedConfig.wrap(cfg)
+    cfg = OnceFormattedConfig.wrap(copy.deepcopy(cfg))
     if cfg.get('launcher', 'none') != 'none' and \
             not torch.cuda.is_available():
         _setup_cpu_distributed(cfg)

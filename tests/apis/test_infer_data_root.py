@@ -57,6 +57,20 @@ def test_data_root_reaches_every_dataset_and_evaluator(config, as_loaded,
     assert all('my data' not in v for _, v in roots(load_model_config(path)))
 
 
+@pytest.mark.parametrize('as_loaded', [False, True])
+def test_hoisted_options_apply_to_a_loaded_config_too(as_loaded):
+    path = config_file('spine/phantom/faster_rcnn_r18_phantom.py')
+    source = load_config(path) if as_loaded else path
+    cfg = load_model_config(source, {'test_scale': (640, 512)})
+    resize = [
+        step for step in cfg.test_dataloader.dataset.pipeline
+        if step['type'] == 'Resize'
+    ]
+    assert resize and resize[0]['scale'] == (640, 512)
+    if as_loaded:  # the caller's config is left as it was
+        assert source.test_scale != (640, 512)
+
+
 def test_infer_cli_passes_data_root_to_the_inferencer(tmp_path):
     spec = importlib.util.spec_from_file_location(
         'infer_tool', osp.join(REPO, 'tools', 'infer.py'))
