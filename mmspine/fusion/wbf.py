@@ -6,7 +6,6 @@ normalised to [0, 1]: boxes go in and come out in pixels.
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
-from ensemble_boxes import weighted_boxes_fusion
 
 #: Default IoU above which boxes of one class are fused into one.
 WBF_IOU_THR = 0.55
@@ -52,6 +51,9 @@ def fuse_boxes_wbf(boxes_list: Sequence[np.ndarray],
         labels.append(np.asarray(lab).reshape(-1))
     if sum(len(s) for s in scores) == 0:
         return np.zeros((0, 4)), np.zeros(0), np.zeros(0, dtype=np.int64)
+    # imported here: ensemble_boxes loads numba (half a second), which
+    # the fusion tools that never fuse boxes should not pay for
+    from ensemble_boxes import weighted_boxes_fusion
     fused, fused_scores, fused_labels = weighted_boxes_fusion(
         boxes,
         scores,

@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from scipy.special import expit
 
 from ..annotations.dataset_stats import SplitStats, class_order
 from ..evaluation.functional.binary_classification import load_cls_predictions
@@ -719,7 +720,7 @@ def build_report(ann_file: str,
     # classifier
     if cls_predictions:
         ids, logits, labels = load_cls_predictions(cls_predictions)
-        probs = 1 / (1 + np.exp(-logits))
+        probs = expit(logits)
         roc = roc_with_band(labels, probs, num_bootstrap)
         report.metrics['cls_auroc'] = roc['auroc']
         body.append('<h2>Classifier</h2>')

@@ -14,8 +14,9 @@ image, over all score thresholds. Conventions used here:
   normal ones included.
 * 'overall' pools the class-aware matches of every class: sensitivity over
   all lesions, false positives of all classes per image.
-* At most ``max_dets`` detections per image count (100 by default, the
-  highest-scoring ones), as the AP beside it reads at most 100 per image.
+* At most ``max_dets`` detections per image and class count (100 by
+  default, the highest-scoring ones), as COCOeval's ``maxDets`` does for
+  the AP beside it.
 * The sensitivity at a rate ``f`` is a step read-out, no interpolation: the
   sensitivity of the loosest threshold whose mean false positives per image
   do not exceed ``f`` (the curve's last point when it never reaches ``f``).
@@ -225,6 +226,16 @@ def froc_analysis(gts: Mapping[int, ImageBoxes],
     return out
 
 
+def _top_per_class(labels: np.ndarray, scores: np.ndarray,
+                   k: int) -> np.ndarray:
+    """Indices (ascending) of the ``k`` best-scoring rows of each label."""
+    order = np.argsort(-scores, kind='stable')
+    keep = np.zeros(len(scores), dtype=bool)
+    for label in np.unique(labels):
+        keep[order[labels[order] == label][:k]] = True
+    return np.flatnonzero(keep)
+
+
 def coco_to_image_boxes(
     coco_dataset: dict,
     detections: Sequence[dict],
@@ -243,7 +254,7 @@ def coco_to_image_boxes(
             (xywh) and ``score``.
         cat_ids (Sequence[int], optional): Categories, in label order.
         img_ids (Sequence[int], optional): Images evaluated; default all.
-        max_dets (int, optional): Detections kept per image, the
+        max_dets (int, optional): Detections kept per image and class, the
             highest-scoring (ties in file order); None keeps all.
     """
     if cat_ids is None:
@@ -270,7 +281,7 @@ def coco_to_image_boxes(
         for img, rows in by_img.items():
             a = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
             if with_scores and max_dets is not None and len(a) > max_dets:
-                a = a[np.sort(np.argsort(-a[:, 5], kind='stable')[:max_dets])]
+                a = a[_top_per_class(a[:, 4], a[:, 5], max_dets)]
             out[img] = ImageBoxes(a[:, :4], a[:, 4].astype(np.int64),
                                   a[:, 5] if with_scores else None)
         return out
@@ -287,7 +298,7 @@ def froc_metrics(coco_dataset: dict,
                  iou_thr: float = 0.5,
                  max_dets: Optional[int] = 100) -> 'OrderedDict[str, float]':
     """Overall sensitivity at ``fp_rates``, as ``froc_sens@<rate>fp`` keys;
-    at most ``max_dets`` detections per image."""
+    at most ``max_dets`` detections per image and class."""
     gts, dets = coco_to_image_boxes(coco_dataset, detections, cat_ids, img_ids,
                                     max_dets)
     curve = froc_curve(gts, dets, None, iou_thr)

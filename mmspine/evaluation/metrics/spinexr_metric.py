@@ -62,10 +62,8 @@ class SpineXRMetric(CocoMetric):
         if matches.size != 1:
             raise ValueError(f'headline_iou={headline_iou} must be one of '
                              f'iou_thrs={list(iou_thrs)}')
-        self.headline_idx = int(matches[0])
         self.headline_iou = headline_iou
         self.froc_fps = tuple(froc_fps or ())
-        self.max_dets = max_dets
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Run COCOeval at ``iou_thrs`` and collect overall and class APs."""
@@ -100,7 +98,7 @@ class SpineXRMetric(CocoMetric):
                         self.froc_fps,
                         self.cat_ids,
                         self.img_ids,
-                        max_dets=self.max_dets))
+                        max_dets=self.proposal_nums[-1]))
             return eval_results
         finally:
             if tmp_dir is not None:

@@ -145,25 +145,28 @@ def test_froc_metrics_from_coco_dicts():
     })
 
 
-def test_froc_counts_at_most_max_dets_per_image():
+def test_froc_counts_at_most_max_dets_per_image_and_class():
     coco, dets = _coco_case()
-    # image 1's lesions found only by its 4 weakest boxes
-    low = [d for d in dets if d['image_id'] == 1]
-    for d in low:
-        d['score'] = d['score'] / 10
+    # image 1: A found by d1 (class 0), C by d4 (class 1), both weak now
+    for d in dets:
+        if d['image_id'] == 1:
+            d['score'] = d['score'] / 10
     extra = [
         dict(image_id=1, category_id=1, bbox=[70., 70., 5., 5.], score=0.5)
         for _ in range(3)
     ]
-    _, capped = coco_to_image_boxes(coco, dets + extra, max_dets=5)
-    # the five best of image 1: three extra boxes, then d1 and d2
-    assert len(capped[1].labels) == 5
+    _, capped = coco_to_image_boxes(coco, dets + extra, max_dets=3)
+    # class 0 keeps the three extra boxes (d1, d2 dropped); class 1 its two
     np.testing.assert_allclose(
-        sorted(capped[1].scores), sorted([.5] * 3 + [.09, .08]))
+        sorted(capped[1].scores), [.06, .07, .5, .5, .5])
+    assert sorted(capped[1].labels.tolist()) == [0, 0, 0, 1, 1]
     _, every = coco_to_image_boxes(coco, dets + extra, max_dets=None)
     assert len(every[1].labels) == 7
-    assert froc_metrics(coco, dets + extra, max_dets=5)['froc_sens@4fp'] \
-        < froc_metrics(coco, dets + extra, max_dets=None)['froc_sens@4fp']
+    # A is lost with d1: 2 of 4 lesions found instead of 3
+    assert froc_metrics(coco, dets + extra, max_dets=3)['froc_sens@4fp'] \
+        == pytest.approx(.5)
+    assert froc_metrics(coco, dets + extra,
+                        max_dets=None)['froc_sens@4fp'] == pytest.approx(.75)
 
 
 def test_pr_curves_by_hand():
