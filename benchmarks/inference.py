@@ -15,8 +15,9 @@ CPU seconds per image (user + system): with ``--threads 1`` that is the
 work a lever saves, little moved by other jobs on the machine. Findings of each
 variant are matched to the first variant's box by box (same class, IoU >=
 0.5) and the largest score difference of a matched pair is reported with
-the boxes left unmatched: findings sorted by score and compared by index
-would count a near-tie that swaps order as a score change.
+the boxes left unmatched on either side (missed, extra): findings sorted by
+score and compared by index would count a near-tie that swaps order as a
+score change.
 
 ``--sr`` times the SR writer alone (fast path against highdicom's own
 constructor, interleaved, 100 findings); ``--feature-check`` shows how far
@@ -150,9 +151,11 @@ def compare(base: List[dict], other: List[dict]) -> Dict:
     """Box-matched differences of ``other``'s results from ``base``'s.
 
     Each base finding, best first, takes the unused finding of ``other``
-    with the same class and the highest IoU (at least 0.5).
+    with the same class and the highest IoU (at least 0.5). ``missed``
+    counts base findings left without a partner, ``extra`` findings of
+    ``other`` left over: a box that moved counts once in each.
     """
-    score_diff, box_diff, unmatched, p_diff = 0., 0., 0, 0.
+    score_diff, box_diff, missed, extra, p_diff = 0., 0., 0, 0, 0.
     for rb, ro in zip(base, other):
         if rb['p_abnormal'] is not None:
             p_diff = max(p_diff, abs(rb['p_abnormal'] - ro['p_abnormal']))
@@ -162,22 +165,23 @@ def compare(base: List[dict], other: List[dict]) -> Dict:
         used = np.zeros(len(fo), bool)
         for f in rb['findings']:
             if not len(fo):
-                unmatched += 1
+                missed += 1
                 continue
             iou = _iou(np.asarray(f['bbox']), boxes)
             iou[(labels != f['label']) | used] = -1
             j = int(iou.argmax())
             if iou[j] < 0.5:
-                unmatched += 1
+                missed += 1
                 continue
             used[j] = True
             score_diff = max(score_diff, abs(f['score'] - fo[j]['score']))
             box_diff = max(box_diff, float(np.abs(boxes[j] - f['bbox']).max()))
-        unmatched += int((~used).sum())
+        extra += int((~used).sum())
     return dict(
         max_score_diff=score_diff,
         max_box_diff_px=box_diff,
-        unmatched=unmatched,
+        missed=missed,
+        extra=extra,
         max_p_abnormal_diff=p_diff)
 
 
@@ -245,7 +249,7 @@ def lever_runs(args, images: str, warmup: str) -> List[Dict]:
               f'x{row["ratio_to_first"]["detector"]:.2f} det  '
               f'score {row["max_score_diff"]:.1e} '
               f'box {row["max_box_diff_px"]:.1e}px '
-              f'unmatched {row["unmatched"]} '
+              f'missed {row["missed"]} extra {row["extra"]} '
               f'p {row["max_p_abnormal_diff"]:.1e}')
     return rows
 
@@ -262,14 +266,14 @@ def _findings(pred) -> List[dict]:
 def feature_check(device: str) -> None:
     """How far the levers move FPN features, RoI features and scores.
 
-    On one 1248 x 800 image: each lever against the plain model in fp32
-    and in float64, next to two changes that are rounding by definition:
-    one intra-op thread instead of all (a different summation order) and
-    Gaussian noise of 3e-6 of the features' range added to the plain
-    model's FPN maps. With random weights, Sparse R-CNN's six refinement
-    stages amplify rounding-level changes of the features into score
-    changes of ~1e-2 in fp32; in float64 a lever that is exact up to
-    rounding leaves the scores equal to ~1e-9.
+    On one 1248 x 800 image: the default levers (``fuse_bn`` +
+    ``channels_last``) against the plain model in fp32 and in float64,
+    next to two changes that are rounding by definition: one intra-op
+    thread instead of all (a different summation order) and Gaussian noise
+    with a standard deviation of 3e-6 of the largest absolute feature value
+    added to the plain model's FPN maps. With random weights, Sparse
+    R-CNN's six refinement stages amplify rounding-level changes of the
+    features several hundred times.
     """
     from mmcv.ops import RoIAlign
     torch.manual_seed(0)
@@ -365,8 +369,9 @@ def feature_check(device: str) -> None:
                 diff = compare([dict(p_abnormal=None, findings=base[3])],
                                [dict(p_abnormal=None, findings=found)])
                 line += (f'; findings box-matched max |score diff| '
-                         f'{diff["max_score_diff"]:.1e}, unmatched '
-                         f'{diff["unmatched"]} of {len(found)}')
+                         f'{diff["max_score_diff"]:.1e}, missed '
+                         f'{diff["missed"]} of {len(base[3])}, extra '
+                         f'{diff["extra"]} of {len(found)}')
             print(line, flush=True)
 
 
