@@ -35,7 +35,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..dicom.convert import FAILED as _FAILED
-from ..dicom.convert import REPORT_COLUMNS, max_size_shape
+from ..dicom.convert import max_size_shape
 from ..fileio import atomic_write, read_png_size
 from ..jobs import JobSummary
 from ..metainfo import (ALL_LESION_TYPES, NO_FINDING, RARE_LESION_TYPES,
@@ -50,6 +50,9 @@ MIN_BOX_SIZE = 1e-3
 
 #: COCO category id of each detection class.
 CATEGORY_IDS = {name: i + 1 for i, name in enumerate(SPINEXR_CLASSES)}
+
+#: The columns of a dicom2png report that give a PNG's size.
+REPORT_SIZE_COLUMNS = ('status', 'output', 'out_rows', 'out_columns')
 
 _COORDS = ('xmin', 'ymin', 'xmax', 'ymax')
 _FOLD_TARGET = 'Other lesions'
@@ -161,12 +164,12 @@ def load_size_csv(path: str) -> Dict[str, Tuple[Size, Optional[Size]]]:
     """Read image sizes from a metadata CSV or a dicom2png report CSV.
 
     A metadata CSV (``parse_dicom_meta.py``) has ``image_id``, ``rows`` and
-    ``columns`` (the DICOM size). A dicom2png report (``dicom2png.py``, all
-    of :data:`mmspine.dicom.convert.REPORT_COLUMNS`) also has ``status``
-    and, for converted files, ``out_rows`` and ``out_columns`` (the PNG
-    size). Rows without a usable size, and report rows whose status is
-    ``failed`` or that lack the PNG size, are left out: their images are
-    unknown. When an image id has several rows, the last usable one wins.
+    ``columns`` (the DICOM size). A dicom2png report (``dicom2png.py``)
+    has :data:`REPORT_SIZE_COLUMNS`: ``status`` and, for converted files,
+    ``out_rows`` and ``out_columns`` (the PNG size). Rows without a usable
+    size, and report rows whose status is ``failed`` or that lack the PNG
+    size, are left out: their images are unknown. When an image id has
+    several rows, the last usable one wins.
 
     Returns:
         dict: ``image_id`` -> ``((orig_width, orig_height), png_size)``
@@ -197,11 +200,12 @@ def _read_size_table(
         reader = csv.DictReader(f)
         columns = set(reader.fieldnames or [])
         # Reports of older versions lack some of today's columns.
-        is_report = {'status', 'output', 'out_rows', 'out_columns'} <= columns
+        is_report = set(REPORT_SIZE_COLUMNS) <= columns
         if not is_report and not {'rows', 'columns'} <= columns:
             raise ValueError(
                 f'{path}:1: need columns image_id, rows, columns (metadata) '
-                f'or {", ".join(REPORT_COLUMNS)} (dicom2png report); got '
+                f'or image_id, {", ".join(REPORT_SIZE_COLUMNS)} (dicom2png '
+                f'report); got '
                 f'{", ".join(reader.fieldnames or []) or "nothing"}')
         if 'image_id' not in columns:
             raise ValueError(f'{path}:1: missing column image_id')

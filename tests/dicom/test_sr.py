@@ -1,5 +1,6 @@
 import os
 import subprocess
+import warnings
 
 import highdicom as hd
 import numpy as np
@@ -213,7 +214,10 @@ def test_box_clipped_to_grid(tmp_path):
     src, ds = _source(tmp_path)
     result = _result(ds, [_finding('Fracture', 0.8, [-0.01, 3, 56.02, 80])])
     out = str(tmp_path / 'sr.dcm')
-    write_findings_sr(src, result, out)
+    with warnings.catch_warnings():
+        # round-off beyond the grid is clipped without a word
+        warnings.simplefilter('error')
+        write_findings_sr(src, result, out)
     assert read_findings_sr(out)['findings'][0]['bbox'] == \
         [0.0, 3.0, float(COLUMNS), float(ROWS)]
 

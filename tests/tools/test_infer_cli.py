@@ -8,7 +8,6 @@ import shutil
 
 import pydicom
 import pytest
-import torch
 
 # one pytest-xdist worker trains the phantom models for these tests
 pytestmark = pytest.mark.xdist_group('phantom_infer_models')
@@ -63,6 +62,7 @@ def _bad_inputs(folder, good: str) -> dict:
     }
 
 
+@pytest.mark.usefixtures('one_thread')
 def test_infer_mixed_folder(phantom_infer_models, tmp_path, capsys):
     m = phantom_infer_models
     inputs = tmp_path / 'inputs'
@@ -80,15 +80,10 @@ def test_infer_mixed_folder(phantom_infer_models, tmp_path, capsys):
         '--overlays', '--sr', '--batch-size', '2', '--score-thr', '0.5'
     ]
     tool = _load_tool()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        assert tool.main(argv) == 1
-        first = capsys.readouterr()
-        assert tool.main(argv) == 1
-        second = capsys.readouterr()
-    finally:
-        torch.set_num_threads(threads)
+    assert tool.main(argv) == 1
+    first = capsys.readouterr()
+    assert tool.main(argv) == 1
+    second = capsys.readouterr()
 
     failed_lines = [
         line for line in first.err.splitlines() if ': failed: ' in line
