@@ -62,7 +62,9 @@ def _previous(item: InferenceInput, paths: Dict[str, str], settings: dict,
             saved = json.load(f)
     except (OSError, ValueError):
         return None
-    result = saved.get('result') if isinstance(saved, dict) else None
+    if not isinstance(saved, dict):
+        return None
+    result = saved.get('result')
     if (saved.get('settings') != settings or not isinstance(result, dict)
             or result.get('source') != item.source
             or result.get('status') != OK):
@@ -80,7 +82,7 @@ def _write_outputs(inferencer, result: dict, image: LoadedImage,
                    overlay_score_thr: float) -> str:
     """Write one input's outputs; returns notes for the report ('' if none).
     """
-    notes = ''
+    notes = []
     if overlays:
         os.makedirs(osp.dirname(paths['overlay']), exist_ok=True)
         pixels = image.pixels[inferencer.detectors[0].mode]
@@ -99,13 +101,13 @@ def _write_outputs(inferencer, result: dict, image: LoadedImage,
             write_findings_sr(image.dataset, result, paths['sr'])
         for w in caught:
             if issubclass(w.category, BoxClippedWarning):
-                notes = f'note: {w.message}'
+                notes.append(f'note: {w.message}')
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename,
                                        w.lineno)
     # last: its presence marks the input as complete
     write_json(dict(settings=settings, result=result), paths['result'])
-    return notes
+    return '; '.join(notes)
 
 
 def infer_to_dir(inferencer,

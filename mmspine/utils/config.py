@@ -220,15 +220,17 @@ def apply_hoisted(cfg: Any) -> List[str]:
     changed = []
     for group, record in hoisted_records(cfg).items():
         snapshot = dict(record.get('values', {}))
+        missing = [name for name in snapshot if name not in cfg]
+        if missing:
+            raise HoistedConfigError(
+                f'{group} names {missing} but the config lacks them')
         for path, expr in parse_places(record.get('places', {})).items():
-            names = {}
-            for name in snapshot:
-                if name not in cfg:
-                    raise HoistedConfigError(
-                        f'{group} names {name!r} but the config lacks it')
-                names[name] = cfg[name]
+            # read again for each place: an earlier place may be a name
+            # (train_scales) that later ones use
+            names = {name: cfg[name] for name in snapshot}
             code = compile(expr, f'<{group}: {path}>', 'eval')
-            # names as globals: comprehensions in expressions see them
+            # names as globals: comprehensions in expressions see them;
+            # copies, so that an expression cannot change the config
             new = eval(code, {**_FUNCTIONS, **copy.deepcopy(names)})
             old = eval(code, {**_FUNCTIONS, **copy.deepcopy(snapshot)})
             for container, key, where in find_places(cfg, path):

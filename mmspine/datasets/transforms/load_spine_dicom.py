@@ -94,7 +94,6 @@ class LoadSpineDICOM(BaseTransform):
         except (OSError, ValueError, EOFError):
             pass  # absent or cut short: decode again
         img = dicom_to_uint8(path, self.mode, self.max_size).image
-        os.makedirs(self.cache_dir, exist_ok=True)
         # Atomic, so that workers reading concurrently never see half.
         with atomic_write(cached, 'wb') as f:
             np.save(f, img)

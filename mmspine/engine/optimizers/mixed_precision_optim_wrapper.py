@@ -114,9 +114,9 @@ class MixedPrecisionOptimWrapper(OptimWrapper):
         # one host sync per step, as mmengine's own logging of the norm
         norm = float(norm)
         if math.isfinite(norm):
-            # mmengine sets grad_name only with clip_grad
-            name = getattr(self, 'grad_name', 'grad_norm')
-            self.message_hub.update_scalar(f'train/{name}', norm)
+            # a norm whichever clipping ran (mmengine's grad_name says
+            # 'grad_value' under value clipping)
+            self.message_hub.update_scalar('train/grad_norm', norm)
             return True
         self.skipped_steps += 1
         return False
