@@ -124,6 +124,12 @@ def coco_box_ap(coco_gt: COCO,
     cat_ids = list(coco_gt.getCatIds() if cat_ids is None else cat_ids)
     img_ids = list(coco_gt.getImgIds() if img_ids is None else img_ids)
     names = [c['name'] for c in coco_gt.loadCats(cat_ids)]
+    # lesions COCOeval counts: of the evaluated images, not crowd
+    num_gts = {
+        cat: len(coco_gt.getAnnIds(imgIds=img_ids, catIds=[cat],
+                                   iscrowd=False))
+        for cat in cat_ids
+    }
     if detections:
         # COCOeval prints its progress; loadRes adds keys to the dicts
         with contextlib.redirect_stdout(io.StringIO()):
@@ -140,14 +146,16 @@ def coco_box_ap(coco_gt: COCO,
         # 0 is 'all', max dets index -1 the largest.
         precision = coco_eval.eval['precision'][:, :, :, 0, -1]
     else:
+        # as COCOeval: 0 where there were lesions to find, -1 (left out of
+        # the means) for a class without any
         precision = np.zeros((len(iou_thrs), 101, len(names)))
+        precision[:, :, [num_gts[c] == 0 for c in cat_ids]] = -1
 
     results = OrderedDict()
     results['bbox_mAP_50'] = _mean_valid(precision[headline])
     results['bbox_mAP'] = _mean_valid(precision)
     lo, hi = iou_thrs[0], iou_thrs[-1]
     rows = [['class', f'AP@{headline_iou:g}', f'AP@[{lo:g}:{hi:g}]', 'gts']]
-    num_gts = {cat: len(coco_gt.getAnnIds(catIds=[cat])) for cat in cat_ids}
     for k, (cat, name) in enumerate(zip(cat_ids, names)):
         ap50 = _mean_valid(precision[headline, :, k])
         ap = _mean_valid(precision[:, :, k])

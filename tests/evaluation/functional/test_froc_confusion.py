@@ -165,8 +165,9 @@ def test_froc_counts_at_most_max_dets_per_image_and_class():
     # A is lost with d1: 2 of 4 lesions found instead of 3
     assert froc_metrics(coco, dets + extra, max_dets=3)['froc_sens@4fp'] \
         == pytest.approx(.5)
-    assert froc_metrics(coco, dets + extra,
-                        max_dets=None)['froc_sens@4fp'] == pytest.approx(.75)
+    assert froc_metrics(
+        coco, dets + extra,
+        max_dets=None)['froc_sens@4fp'] == pytest.approx(.75)
 
 
 def test_pr_curves_by_hand():
@@ -202,3 +203,32 @@ def test_pr_curves_agree_with_spinexr_metric(tiny_coco_root, mmdet_registry):
             expected[f'bbox_AP50_{name}'], nan_ok=True)
         assert pr['ap'][k] == pytest.approx(
             expected[f'bbox_AP_{name}'], nan_ok=True)
+
+
+def test_box_ap_without_detections_matches_cocoeval_convention():
+    """0 for a class with lesions, NaN (left out of the mean) for one
+    without, as when COCOeval runs on detections."""
+    from pycocotools.coco import COCO
+
+    from mmspine.evaluation.functional import coco_box_ap
+    coco = COCO()
+    coco.dataset = dict(
+        images=[dict(id=1, width=10, height=10, file_name='a.png')],
+        annotations=[
+            dict(
+                id=1,
+                image_id=1,
+                category_id=1,
+                bbox=[0, 0, 5, 5],
+                area=25,
+                iscrowd=0)
+        ],
+        categories=[dict(id=1, name='A'),
+                    dict(id=2, name='B')])
+    coco.createIndex()
+    empty, _ = coco_box_ap(coco, [])
+    assert empty['bbox_AP50_A'] == 0 and np.isnan(empty['bbox_AP50_B'])
+    assert empty['bbox_mAP_50'] == 0
+    miss = [dict(image_id=1, category_id=1, bbox=[6, 6, 3, 3], score=.9)]
+    with_dets, _ = coco_box_ap(coco, miss)
+    assert with_dets['bbox_AP50_A'] == 0 and np.isnan(with_dets['bbox_AP50_B'])
