@@ -19,7 +19,6 @@ import numpy as np
 from tqdm import tqdm
 
 from ..dicom.batch import log_line
-from ..dicom.convert import InputError
 from ..dicom.voi import describe_error
 from ..fileio import atomic_write
 from ..jobs import JobSummary
@@ -35,16 +34,6 @@ REPORT_COLUMNS = ('image_id', 'source', 'status', 'reason', 'findings',
 REPORT_NAME = 'infer_report.csv'
 DONE = 'done'
 SKIPPED = 'skipped'
-
-
-def load_or_fail(inferencer, item: InferenceInput) -> Union[LoadedImage, dict]:
-    """The loaded input, or its failed result naming the reason."""
-    try:
-        return inferencer.load(item)
-    except InputError as exc:
-        return failed_result(item.source, item.image_id, str(exc))
-    except Exception as exc:
-        return failed_result(item.source, item.image_id, describe_error(exc))
 
 
 def _paths(out_dir: str, image_id: str) -> Dict[str, str]:
@@ -180,41 +169,28 @@ def infer_to_dir(inferencer,
         file=sys.stderr,
         dynamic_ncols=True)
     try:
-        for start in range(0, len(todo), inferencer.batch_size):
-            batch = todo[start:start + inferencer.batch_size]
-            loaded = {i: load_or_fail(inferencer, items[i]) for i in batch}
-            good = [i for i in batch if isinstance(loaded[i], LoadedImage)]
-            for i in batch:
-                if i not in good:
-                    results[i], status[i] = loaded[i], FAILED
-            try:
-                predicted = inferencer.predict([items[i] for i in good],
-                                               [loaded[i] for i in good])
-            except Exception as exc:
-                reason = f'inference failed: {describe_error(exc)}'
-                predicted = [
-                    failed_result(items[i].source, items[i].image_id, reason)
-                    for i in good
-                ]
-            for i, result in zip(good, predicted):
+        pending = iter(todo)
+        for batch in inferencer.iter_batches([items[i] for i in todo]):
+            done = [next(pending) for _ in batch]
+            for i, (item, image, result) in zip(done, batch):
                 results[i], status[i] = result, DONE
                 if result['status'] != OK:
                     status[i] = FAILED
                     continue
                 start_write = time.perf_counter()
                 try:
-                    notes[i] = _write_outputs(
-                        inferencer, result, loaded[i],
-                        _paths(out_dir, items[i].image_id), settings, overlays,
-                        sr, overlay_size, overlay_score_thr)
+                    notes[i] = _write_outputs(inferencer, result, image,
+                                              _paths(out_dir, item.image_id),
+                                              settings, overlays, sr,
+                                              overlay_size, overlay_score_thr)
                 except Exception as exc:
                     results[i] = failed_result(
-                        items[i].source, items[i].image_id,
+                        item.source, item.image_id,
                         f'writing outputs: {describe_error(exc)}')
                     status[i] = FAILED
                 inferencer.timings['writing'] += \
                     time.perf_counter() - start_write
-            for i in batch:
+            for i in done:
                 if status[i] == FAILED:
                     log_line(
                         f'{items[i].source or items[i].image_id}: failed: '
@@ -262,4 +238,4 @@ def infer_to_dir(inferencer,
     return summary
 
 
-__all__ = ['REPORT_COLUMNS', 'collect_inputs', 'infer_to_dir', 'load_or_fail']
+__all__ = ['REPORT_COLUMNS', 'collect_inputs', 'infer_to_dir']

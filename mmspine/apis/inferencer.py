@@ -10,7 +10,7 @@ import copy
 import os.path as osp
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -22,11 +22,12 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_state_dict
 from scipy.special import expit
 
+from ..dicom.convert import InputError
+from ..dicom.voi import describe_error
 from ..fusion import (WBF_IOU_THR, WBF_SKIP_BOX_THR, fuse_boxes_wbf, gate_mask,
                       load_rule)
 from ..metainfo import SPINEXR_CLASSES
-from .batch_inference import load_or_fail
-from .findings import boxes_to_original, make_result
+from .findings import boxes_to_original, failed_result, make_result
 from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
                      collect_inputs, converted, load_input)
 from .launch import configure, load_config
@@ -304,22 +305,47 @@ class SpineInferencer:
     def __call__(self, inputs: Sequence[Union[str, np.ndarray]]) -> List[dict]:
         """Results for paths (files or folders) or arrays, in order.
 
-        Inputs that cannot be read get a result with status 'failed'.
+        Inputs that cannot be read, and batches whose forward pass fails,
+        get results with status 'failed' naming the reason.
         """
-        items = collect_inputs(inputs)
-        results = []
+        return [
+            result for batch in self.iter_batches(collect_inputs(inputs))
+            for _, _, result in batch
+        ]
+
+    def iter_batches(
+        self, items: Sequence[InferenceInput]
+    ) -> Iterator[List[Tuple[InferenceInput, Optional[LoadedImage], dict]]]:
+        """Per batch of ``batch_size`` inputs, ``(item, image, result)`` of
+        each: ``image`` None where the input could not be read. A failure
+        to read an input or to run a batch becomes failed results, never an
+        exception."""
         for start in range(0, len(items), self.batch_size):
             chunk = items[start:start + self.batch_size]
-            loaded = [load_or_fail(self, item) for item in chunk]
-            good = [(i, x) for i, x in zip(chunk, loaded)
-                    if isinstance(x, LoadedImage)]
-            predicted = iter(
-                self.predict([i for i, _ in good], [x for _, x in good]))
-            results += [
-                next(predicted) if isinstance(x, LoadedImage) else x
-                for x in loaded
-            ]
-        return results
+            images, results = [], []
+            for item in chunk:
+                try:
+                    images.append(self.load(item))
+                    results.append(None)
+                except Exception as exc:
+                    images.append(None)
+                    reason = str(exc) if isinstance(
+                        exc, InputError) else describe_error(exc)
+                    results.append(
+                        failed_result(item.source, item.image_id, reason))
+            good = [k for k, image in enumerate(images) if image is not None]
+            try:
+                predicted = self._predict_batch([chunk[k] for k in good],
+                                                [images[k] for k in good])
+            except Exception as exc:
+                reason = f'inference failed: {describe_error(exc)}'
+                predicted = [
+                    failed_result(chunk[k].source, chunk[k].image_id, reason)
+                    for k in good
+                ]
+            for k, result in zip(good, predicted):
+                results[k] = result
+            yield list(zip(chunk, images, results))
 
     def load(self, item: InferenceInput) -> LoadedImage:
         """Read one input and make its pixels (timed as 'read')."""
@@ -328,16 +354,6 @@ class SpineInferencer:
             return load_input(item, self.modes)
         finally:
             self.timings['read'] += time.perf_counter() - start
-
-    def predict(self, items: Sequence[InferenceInput],
-                loaded: Sequence[LoadedImage]) -> List[dict]:
-        """Results of loaded inputs, in batches of ``batch_size``."""
-        results = []
-        for start in range(0, len(items), self.batch_size):
-            results += self._predict_batch(
-                items[start:start + self.batch_size],
-                loaded[start:start + self.batch_size])
-        return results
 
     # ------------------------------------------------------------------
     def _inputs(self,
