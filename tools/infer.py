@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from mmspine.apis import SpineInferencer, add_config_options, infer_to_dir
+from mmspine.apis.inferencer import DEFAULT_C, DEFAULT_K, DEFAULT_SCORE_THR
 from mmspine.fusion import WBF_IOU_THR, WBF_SKIP_BOX_THR
 from mmspine.jobs import call_with_args, print_summary
 
@@ -32,17 +33,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--rule', help='JSON with c and k (tools/fuse.py --rule-out)')
     parser.add_argument(
-        '--c', type=float, help='classifier threshold (default 0.5)')
+        '--c', type=float, help=f'classifier threshold (default {DEFAULT_C})')
     parser.add_argument(
         '--k',
         type=float,
-        help='box score kept on images called normal (default 0.5)')
+        help=f'box score kept on images called normal (default {DEFAULT_K})')
     parser.add_argument(
         '--tta', action='store_true', help='also infer flipped images')
     parser.add_argument(
         '--score-thr',
         type=float,
-        default=0.05,
+        default=DEFAULT_SCORE_THR,
         help='drop findings scoring lower')
     parser.add_argument('--wbf-weights', type=float, nargs='+')
     parser.add_argument('--wbf-iou-thr', type=float, default=WBF_IOU_THR)

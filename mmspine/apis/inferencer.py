@@ -16,20 +16,21 @@ import cv2
 import numpy as np
 import torch
 from mmcv.transforms import Compose
+from mmdet.structures.bbox import bbox_flip
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_state_dict
 from scipy.special import expit
 
-from ..dicom.convert import InputError
+from ..dicom.convert import InputError, resize_to_max
 from ..dicom.voi import describe_error
 from ..fusion import (WBF_IOU_THR, WBF_SKIP_BOX_THR, fuse_boxes_wbf, gate_mask,
                       load_rule)
 from ..metainfo import SPINEXR_CLASSES
 from .findings import boxes_to_original, failed_result, make_result
 from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
-                     collect_inputs, converted, load_input)
+                     collect_inputs, load_input)
 from .launch import configure, load_config
 from .speed import apply_speed, resolve_speed
 
@@ -366,7 +367,9 @@ class SpineInferencer:
         for i, image in enumerate(loaded):
             key = (i, model.mode, model.max_size)
             if key not in cache:
-                img, _ = converted(image.pixels[model.mode], model.max_size)
+                # the image the model saw in training: dicom2png --max-size
+                img, _ = resize_to_max(image.pixels[model.mode],
+                                       model.max_size)
                 # LoadImageFromFile reads the grey PNGs as 3-channel BGR
                 cache[key] = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
             img = cache[key]
@@ -405,30 +408,28 @@ class SpineInferencer:
 
     def _detections(self, loaded: Sequence[LoadedImage],
                     cache: dict) -> List[list]:
-        """Per image, per (detector, view): boxes in the original grid."""
+        """Per image, per (detector, view): boxes in the original grid,
+        scores, labels and the detector's WBF weight."""
         start = time.perf_counter()
         per_image: List[list] = [[] for _ in loaded]
-        for det in self.detectors:
+        for det, weight in zip(self.detectors, self.wbf_weights):
             for flip in ((False, True) if self.tta else (False, )):
                 data, shapes = self._inputs(det, loaded, cache, flip)
                 samples = self._forward(det, data)
                 for i, (sample, shape) in enumerate(zip(samples, shapes)):
                     pred = sample.pred_instances
-                    boxes = pred.bboxes.detach().float().cpu().numpy()
-                    boxes = boxes.astype(np.float64).reshape(-1, 4)
+                    boxes = pred.bboxes.detach().float()
                     if flip:
-                        width = shape[1]
-                        boxes = np.stack([
-                            width - boxes[:, 2], boxes[:, 1],
-                            width - boxes[:, 0], boxes[:, 3]
-                        ], 1)
+                        boxes = bbox_flip(boxes, shape, 'horizontal')
+                    boxes = boxes.cpu().numpy().astype(np.float64).reshape(
+                        -1, 4)
                     header = loaded[i].header
                     boxes = boxes_to_original(boxes, shape,
                                               (header['rows'],
                                                header['columns']))
                     per_image[i].append(
                         (boxes, pred.scores.detach().float().cpu().numpy(),
-                         pred.labels.detach().cpu().numpy(), det))
+                         pred.labels.detach().cpu().numpy(), weight))
         self.timings['detector'] += time.perf_counter() - start
         return per_image
 
@@ -439,7 +440,6 @@ class SpineInferencer:
         detections = self._detections(loaded, cache)
         start = time.perf_counter()
         results = []
-        weight = {id(d): w for d, w in zip(self.detectors, self.wbf_weights)}
         for i, (item, image) in enumerate(zip(items, loaded)):
             sets = detections[i]
             if len(sets) == 1:
@@ -449,7 +449,7 @@ class SpineInferencer:
                     [s[0] for s in sets], [s[1] for s in sets],
                     [s[2] for s in sets],
                     (image.header['columns'], image.header['rows']),
-                    weights=[weight[id(s[3])] for s in sets],
+                    weights=[s[3] for s in sets],
                     iou_thr=self.wbf_iou_thr,
                     skip_box_thr=self.wbf_skip_box_thr)
             keep = np.asarray(scores) >= self.score_thr

@@ -8,14 +8,13 @@ inference the pixels it was trained on.
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
 
 from ..dicom.batch import DICOM_EXTENSIONS
-from ..dicom.convert import (InputError, dataset_to_uint8, read_dataset,
-                             resize_to_max)
+from ..dicom.convert import InputError, dataset_to_uint8, read_dataset
 from ..dicom.voi import PixelError
 
 #: File endings taken as 8-bit images.
@@ -193,14 +192,8 @@ def _to_grey_uint8(img: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
-def converted(img: np.ndarray,
-              max_size: Optional[int]) -> Tuple[np.ndarray, float]:
-    """The image the model saw in training: ``dicom2png --max-size``."""
-    return resize_to_max(img, max_size)
-
-
 __all__ = [
     'DEFAULT_PREPROCESS', 'IMAGE_EXTENSIONS', 'InferenceInput', 'InputError',
-    'LoadedImage', 'collect_inputs', 'converted', 'dicom_header',
-    'SOURCE_UIDS', 'full_size_uint8', 'is_image_file', 'load_input'
+    'LoadedImage', 'collect_inputs', 'dicom_header', 'SOURCE_UIDS',
+    'full_size_uint8', 'is_image_file', 'load_input'
 ]
