@@ -39,7 +39,10 @@ def ship_configs() -> None:
     """Copy configs/ into mmspine/.mim/configs for a non-editable install,
     where the repository's configs/ is not around
     (:func:`mmspine.utils.config_file` finds either)."""
-    if any(cmd in sys.argv for cmd in ('develop', 'editable_wheel')):
+    # only what builds a package: an editable install's metadata step
+    # (egg_info, dist_info) would leave a copy that goes stale
+    if not any(cmd in sys.argv
+               for cmd in ('sdist', 'bdist_wheel', 'build', 'install')):
         return
     target = osp.join(HERE, 'mmspine', '.mim', 'configs')
     if osp.isdir(target):

@@ -377,9 +377,9 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
     if result.get('p_abnormal') is not None:
         measurements.append(
             hd.sr.Measurement(
-                name=codes.DCM.Probability,
+                name=_PROBABILITY,
                 value=_score(result['p_abnormal'], 'p_abnormal', where),
-                unit=NO_UNITS))
+                unit=_NO_UNITS))
     groups.append(
         hd.sr.MeasurementsAndQualitativeEvaluations(
             tracking_identifier=hd.sr.TrackingIdentifier(
