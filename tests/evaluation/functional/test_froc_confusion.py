@@ -208,27 +208,13 @@ def test_pr_curves_agree_with_spinexr_metric(tiny_coco_root, mmdet_registry):
 def test_box_ap_without_detections_matches_cocoeval_convention():
     """0 for a class with lesions, NaN (left out of the mean) for one
     without, as when COCOeval runs on detections."""
-    from pycocotools.coco import COCO
-
-    from mmspine.evaluation.functional import coco_box_ap
-    coco = COCO()
-    coco.dataset = dict(
-        images=[dict(id=1, width=10, height=10, file_name='a.png')],
-        annotations=[
-            dict(
-                id=1,
-                image_id=1,
-                category_id=1,
-                bbox=[0, 0, 5, 5],
-                area=25,
-                iscrowd=0)
-        ],
-        categories=[dict(id=1, name='A'),
-                    dict(id=2, name='B')])
-    coco.createIndex()
+    from mmspine.evaluation.functional import as_coco, coco_box_ap
+    dataset, dets = _coco_case()
+    dataset['categories'].append(dict(id=3, name='no lesions'))
+    coco = as_coco(dataset)
     empty, _ = coco_box_ap(coco, [])
-    assert empty['bbox_AP50_A'] == 0 and np.isnan(empty['bbox_AP50_B'])
-    assert empty['bbox_mAP_50'] == 0
-    miss = [dict(image_id=1, category_id=1, bbox=[6, 6, 3, 3], score=.9)]
-    with_dets, _ = coco_box_ap(coco, miss)
-    assert with_dets['bbox_AP50_A'] == 0 and np.isnan(with_dets['bbox_AP50_B'])
+    with_dets, _ = coco_box_ap(coco, dets)
+    for results in (empty, with_dets):
+        assert np.isnan(results['bbox_AP50_no lesions'])
+    assert empty['bbox_AP50_a'] == 0 and empty['bbox_mAP_50'] == 0
+    assert with_dets['bbox_AP50_a'] > 0
