@@ -37,7 +37,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     cfg = Config.fromfile(args.config)
     batch = args.batch_size or cfg.train_dataloader.batch_size
-    size = args.img_size or cfg.img_size
+    resize = [t for t in cfg.train_pipeline if t['type'] == 'Resize']
+    size = args.img_size or resize[0]['scale'][0]
     cfg.model.backbone.init_cfg = None
     if cfg.model.backbone.type == 'MonaiDenseNet':
         cfg.model.backbone.pretrained = False

@@ -347,7 +347,13 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    options = dict(num_workers=args.workers, **(args.cfg_options or {}))
+    options = {
+        f'{split}_dataloader.{key}': value
+        for split in ('train', 'val', 'test')
+        for key, value in (('num_workers', args.workers),
+                           ('persistent_workers', args.workers > 0))
+    }
+    options.update(args.cfg_options or {})
     cfg = load_config(
         args.config,
         options,

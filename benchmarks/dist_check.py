@@ -35,7 +35,11 @@ def data_options(data_root: str, iters: int, workers: int) -> Dict:
     training ``iters`` iterations without validation."""
     root = osp.join(osp.abspath(data_root), '')
     ann = osp.join(root, 'annotations', 'test.json')
+    # the val loader reads the test split too: nothing is selected here
     opts = {
+        'data_root': root,
+        'val_dataloader.dataset.ann_file': 'annotations/test.json',
+        'val_dataloader.dataset.data_prefix.img': 'test_images/',
         'train_dataloader.dataset.dataset.data_root': root,
         'val_dataloader.dataset.data_root': root,
         'test_dataloader.dataset.data_root': root,

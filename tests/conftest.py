@@ -7,7 +7,7 @@ import runpy
 import subprocess
 import sys
 from types import SimpleNamespace
-from typing import Dict, NamedTuple, Sequence
+from typing import Dict, NamedTuple, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -24,15 +24,19 @@ def make_tiny_coco(root: str,
                    size: int = 96,
                    num_empty: int = 1,
                    seed: int = 0,
-                   classes: Sequence[str] = SPINEXR_CLASSES) -> Dict:
-    """Write PNGs with one bright class-coded square each, and a COCO JSON.
+                   classes: Sequence[str] = SPINEXR_CLASSES,
+                   image_folder: Optional[str] = None) -> Dict:
+    """Write PNGs with one bright class-coded square each, and a COCO JSON
+    (``annotations/<split>.json``).
 
     Class k is drawn with grey level 60 + 25 * k, so a detector can tell the
     classes apart. The last ``num_empty`` images have no box, like
-    VinDr-SpineXR's "No finding" images.
+    VinDr-SpineXR's "No finding" images. The images go to
+    ``<image_folder or split>_images/`` (the val split lives in
+    ``train_images/``, as the converters write it).
     """
     rng = np.random.default_rng(seed)
-    img_dir = osp.join(root, f'{split}_images')
+    img_dir = osp.join(root, f'{image_folder or split}_images')
     ann_dir = osp.join(root, 'annotations')
     for d in (img_dir, ann_dir):
         os.makedirs(d, exist_ok=True)
@@ -128,37 +132,67 @@ def one_thread():
 
 @pytest.fixture(scope='session')
 def tiny_coco_root(tmp_path_factory) -> str:
-    """A data root with train (14 images, 2 empty) and test (8, 1 empty)."""
+    """A data root with train (14 images, 2 empty), val (6, 1 empty, in
+    train_images/) and test (8, 1 empty)."""
     root = str(tmp_path_factory.mktemp('tiny_spinexr'))
     make_tiny_coco(root, 'train', 14, num_empty=2, seed=0)
+    make_tiny_coco(root, 'val', 6, num_empty=1, seed=2, image_folder='train')
     make_tiny_coco(root, 'test', 8, num_empty=1, seed=1)
     return root
 
 
-def tiny_cfg_options(config: str, root: str, max_iters: int = 16) -> Dict:
-    """``--cfg-options`` that point a detector config at ``root``.
+def _index_of(pipeline, kind: str) -> int:
+    types = [t['type'] for t in pipeline]
+    return types.index(kind)
 
-    Small images, no pretrained weights, no worker processes, a warm-up
-    shorter than the run, validation and a checkpoint every half run. Only
-    the hoisted names of the bases are set (``mmspine.apis.load_config``
-    applies them); ``config`` is the config they are meant for.
+
+def tiny_cfg_options(
+    config: str,
+    max_iters: int = 16,
+    train_scales=((128, 96), (160, 112)),
+    test_scale=(160, 128)
+) -> Dict:
+    """``--cfg-options`` that make a detector config tiny, as a user writes
+    them: explicit keys of the config (point it at data with
+    ``--data-root``).
+
+    Small images (in the pipelines and the dataloaders that use them), no
+    pretrained weights, no worker processes, a warm-up shorter than the
+    run, validation and a checkpoint every half run.
     """
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
     half = max(max_iters // 2, 1)
-    return {
-        'data_root': osp.join(root, ''),
-        'train_batch_size': 2,
-        'num_workers': 0,
-        'train_scales': [(128, 96), (160, 112)],
-        'test_scale': (160, 128),
+    opts = {
+        'train_dataloader.batch_size': 2,
         'model.backbone.init_cfg': None,
         'load_from': None,
-        'max_iters': max_iters,
-        'val_interval': half,
-        'warmup_iters': 2,
-        'checkpoint_interval': half,
-        'log_interval': 1,
+        'train_cfg.max_iters': max_iters,
+        'train_cfg.val_interval': half,
+        'default_hooks.checkpoint.interval': half,
+        'default_hooks.logger.interval': 1,
         'log_processor.window_size': 1,
     }
+    for loader in ('train', 'val', 'test'):
+        opts[f'{loader}_dataloader.num_workers'] = 0
+        opts[f'{loader}_dataloader.persistent_workers'] = False
+    for i, sched in enumerate(cfg.param_scheduler):
+        if sched['type'] == 'LinearLR':
+            opts[f'param_scheduler.{i}.end'] = 2
+        else:
+            opts[f'param_scheduler.{i}.end'] = max_iters
+            opts[f'param_scheduler.{i}.milestones'] = [max_iters - 1]
+    resize = _index_of(cfg.train_pipeline, 'RandomChoiceResize')
+    scales = [tuple(s) for s in train_scales]
+    opts[f'train_pipeline.{resize}.scales'] = scales
+    opts[f'train_dataloader.dataset.dataset.pipeline.{resize}.scales'] = \
+        scales
+    resize = _index_of(cfg.test_pipeline, 'Resize')
+    for where in ('test_pipeline', 'tta_pipeline',
+                  'val_dataloader.dataset.pipeline',
+                  'test_dataloader.dataset.pipeline'):
+        opts[f'{where}.{resize}.scale'] = tuple(test_scale)
+    return opts
 
 
 def cfg_options_to_argv(opts: Dict) -> list:
@@ -259,15 +293,15 @@ def tiny_detector(tiny_coco_root, tmp_path_factory) -> TinyDetector:
     subprocess; checkpoints at iterations 4 and 8, validation at both.
 
     Shared by the tools, fusion, report and inference tests: train it once.
-    Its ``cfg_options`` load the same model for testing elsewhere (override
-    ``data_root`` and ``test_scale`` for other data).
+    Its ``cfg_options`` load the same model for testing elsewhere (with
+    ``--data-root``; :func:`tiny_cfg_options` makes other scales).
     """
     work_dir = str(tmp_path_factory.mktemp('tiny_detector'))
-    opts = tiny_cfg_options(TINY_DETECTOR_CONFIG, tiny_coco_root,
-                            TINY_DETECTOR_ITERS)
+    opts = tiny_cfg_options(TINY_DETECTOR_CONFIG, TINY_DETECTOR_ITERS)
     opts.update(TINY_FASTER_RCNN, **{'randomness.seed': 0})
     log = run_tool('train.py', TINY_DETECTOR_CONFIG, '--work-dir', work_dir,
-                   '--tensorboard', *cfg_options_to_argv(opts))
+                   '--data-root', tiny_coco_root, '--tensorboard',
+                   *cfg_options_to_argv(opts))
     checkpoint = osp.join(work_dir, f'iter_{TINY_DETECTOR_ITERS}.pth')
     assert osp.isfile(checkpoint), log[-2000:]
     return TinyDetector(TINY_DETECTOR_CONFIG, opts, work_dir, checkpoint,
@@ -283,7 +317,6 @@ def tiny_detector_test(tiny_detector, tmp_path_factory) -> SimpleNamespace:
     work_dir = str(tmp_path_factory.mktemp('tiny_detector_test'))
     preds = osp.join(work_dir, 'preds.pkl')
     opts = dict(tiny_detector.cfg_options)
-    del opts['data_root']
     run_tool_in_process('test.py', tiny_detector.config,
                         tiny_detector.checkpoint, '--work-dir', work_dir,
                         '--out', preds, '--show-dir', 'vis', '--data-root',
@@ -340,22 +373,31 @@ def phantom_infer_models(tmp_path_factory, mmdet_registry) -> Dict:
                           'faster_rcnn_r18_phantom.py')
     cls_config = osp.join(REPO_ROOT, 'configs', 'spine_cls',
                           'densenet121_phantom.py')
-    # the test split trains too: this is about plumbing, not accuracy
+    # the test split trains and validates too: this is about plumbing, not
+    # accuracy
     det_opts = {
         'preprocess.max_size': max_size,
         'train_dataloader.batch_size': 2,
         'train_dataloader.dataset.dataset.ann_file': 'annotations/test.json',
         'train_dataloader.dataset.dataset.data_prefix.img': 'test_images/',
+        'train_pipeline.2.scales': [(160, 128)],
         'train_dataloader.dataset.dataset.pipeline.2.scales': [(160, 128)],
+        'val_dataloader.dataset.ann_file': 'annotations/test.json',
+        'val_dataloader.dataset.data_prefix.img': 'test_images/',
+        'val_evaluator.ann_file': osp.join(root, 'annotations', 'test.json'),
         'param_scheduler.0.end': 1,
     }
-    for loader in ('val', 'test'):
-        det_opts[f'{loader}_dataloader.dataset.pipeline.1.scale'] = (160, 128)
+    for where in ('test_pipeline', 'tta_pipeline',
+                  'val_dataloader.dataset.pipeline',
+                  'test_dataloader.dataset.pipeline'):
+        det_opts[f'{where}.1.scale'] = (160, 128)
     cls_opts = {
         'preprocess.max_size': max_size,
         'train_dataloader.batch_size': 4,
         'train_dataloader.dataset.ann_file': 'annotations/test.csv',
         'train_dataloader.dataset.data_prefix.img': 'test_images/',
+        'val_dataloader.dataset.ann_file': 'annotations/test.csv',
+        'val_dataloader.dataset.data_prefix.img': 'test_images/',
     }
     threads = torch.get_num_threads()
     # one thread: on a loaded machine two threads wait on each other

@@ -1,6 +1,6 @@
 # Runtime shared by detectors and classifiers; default_runtime.py (the
 # detectors') and cls_runtime.py add the metric that picks the best
-# checkpoint.
+# checkpoint, on the validation split (never on test).
 # mmdet's default runtime, written out: resolving an 'mmdet::' base makes
 # mmengine read every model metafile of mmdet (about 2 s per config).
 default_scope = 'mmdet'
@@ -8,9 +8,10 @@ env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))
-vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
-    type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+    type='DetLocalVisualizer',
+    vis_backends=[dict(type='LocalVisBackend')],
+    name='visualizer')
 log_level = 'INFO'
 load_from = None
 resume = False
@@ -19,39 +20,23 @@ resume = False
 # registries, and allow-lists mmengine's checkpoint types for torch.load.
 custom_imports = dict(imports=['mmspine.modules'], allow_failed_imports=False)
 
-log_interval = 50
-checkpoint_interval = 1000
-max_keep_ckpts = 3
-# Metric key to keep the best checkpoint by (None: keep none).
-save_best = None
-
+# A child changes a hook by restating it, e.g.
+# default_hooks = dict(checkpoint=dict(interval=500)): default_hooks is a
+# dict, so children merge into it. config_check stops a run whose config
+# sets a name that nothing reads, under any launcher (mmspine.utils.
+# check_config; mmspine's tools check when they load a config).
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     param_scheduler=dict(type='ParamSchedulerHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='DetVisualizationHook'),
-    # iteration-based: validation metrics are logged against the iteration
-    logger=dict(
-        type='LoggerHook', interval=log_interval, log_metric_by_epoch=False),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     checkpoint=dict(
         type='CheckpointHook',
         by_epoch=False,
-        interval=checkpoint_interval,
-        max_keep_ckpts=max_keep_ckpts,
-        save_best=save_best,
-        rule='greater'))
+        interval=1000,
+        max_keep_ckpts=3,
+        save_best=None,
+        rule='greater'),
+    config_check=dict(type='ConfigCheckHook'))
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
-
-# Where the names above are used (see mmspine/utils/config.py).
-_hoisted_runtime_ = dict(
-    values={
-        n: globals()[n]
-        for n in ('log_interval', 'checkpoint_interval', 'max_keep_ckpts',
-                  'save_best')
-    },
-    places='''
-        default_hooks.logger.interval: log_interval
-        default_hooks.checkpoint.interval: checkpoint_interval
-        default_hooks.checkpoint.max_keep_ckpts: max_keep_ckpts
-        default_hooks.checkpoint.save_best: save_best
-    ''')

@@ -1,7 +1,31 @@
 # EfficientDet-D1 on VinDr-SpineXR: D0's recipe (efficientdet_d0.py) at the
-# paper's compound scaling for D1: input 640, BiFPN 88 x 4, heads of
-# depth 3, EfficientNet-B1 (the row 'd1' of compound_scaling in
-# configs/_base_/models/efficientdet_d0.py).
+# paper's compound scaling for D1: input 640, EfficientNet-B1 (from ImageNet
+# weights), BiFPN 88 x 4, class and box networks of depth 3.
 _base_ = './efficientdet_d0.py'
 
-efficientdet = 'd1'
+model = dict(
+    backbone=dict(
+        arch='b1',
+        init_cfg=dict(
+            checkpoint='https://download.openmmlab.com/mmclassification/v0/efficientnet/efficientnet-b1_3rdparty_8xb32-aa_in1k_20220119-619d8ae3.pth'  # noqa: E501
+        )),
+    neck=dict(in_channels=[40, 112, 320], out_channels=88, num_layers=4),
+    bbox_head=dict(in_channels=88, feat_channels=88, stacked_convs=3))
+
+train_pipeline = [
+    *_base_.train_pipeline[:3],
+    dict(
+        type='RandomChoiceResize',
+        scales=[(640 * k // 8, ) * 2 for k in range(6, 11)],
+        keep_ratio=True), *_base_.train_pipeline[4:]
+]
+test_pipeline = [
+    _base_.test_pipeline[0],
+    dict(type='Resize', scale=(640, 640), keep_ratio=True),
+    *_base_.test_pipeline[2:]
+]
+tta_pipeline = [*test_pipeline[:-1], _base_.tta_pipeline[-1]]
+train_dataloader = dict(
+    dataset=dict(dataset=dict(pipeline=train_pipeline)))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -6,7 +6,7 @@ _base_ = [
     '../_base_/schedules/schedule_50k.py', '../_base_/default_runtime.py'
 ]
 
-base_lr = 0.01
-# replaces mmdet's 80; follows metainfo from here on
+# mmdet's model has 80 COCO classes
 model = dict(bbox_head=dict(num_classes=7))
+optim_wrapper = dict(optimizer=dict(lr=0.01))
 load_from = 'https://download.openmmlab.com/mmdetection/v2.0/retinanet/retinanet_r50_fpn_1x_coco/retinanet_r50_fpn_1x_coco_20200130-c2398f9e.pth'  # noqa: E501

@@ -1,4 +1,5 @@
 """The whole pipeline on the synthetic phantom, as ``make demo`` runs it."""
+import glob
 import os.path as osp
 from typing import Dict, Optional
 
@@ -7,8 +8,9 @@ from mmengine.config import Config
 from ..phantom import prepare_phantom_dataset
 from ..utils.config import config_file
 from .batch_inference import infer_to_dir
+from .config import load_config
 from .inferencer import SpineInferencer
-from .launch import add_dump_results, build_runner, load_config, setup_test
+from .runner import add_dump_results, build_runner, setup_test
 
 DEMO_CONFIG = config_file('spine/phantom/faster_rcnn_r18_phantom.py')
 
@@ -47,23 +49,30 @@ def run_demo(work_dir: str,
             outputs are.
 
     Returns:
-        dict: The test metrics (``spinexr/bbox_mAP_50`` and the rest).
+        dict: The test metrics (``spinexr/bbox_mAP_50`` and the rest) of
+        the checkpoint that scored best on the val split.
     """
     data_root = osp.join(work_dir, 'data')
-    if not osp.isfile(osp.join(data_root, 'annotations', 'test.json')):
+    if not all(
+            osp.isfile(osp.join(data_root, 'annotations', name))
+            for name in ('val.json', 'test.json')):
         prepare_phantom_dataset(data_root, num_train, num_test, seed,
                                 image_size, max_size, max(workers, 1))
 
     def configured(sub_dir: str) -> Config:
-        options = dict(num_workers=workers, randomness=dict(seed=seed))
+        options = dict(randomness=dict(seed=seed))
+        for split in ('train', 'val', 'test'):
+            options[f'{split}_dataloader.num_workers'] = workers
+            options[f'{split}_dataloader.persistent_workers'] = workers > 0
         options.update(cfg_options or {})
         return load_config(
             config, options, osp.join(work_dir, sub_dir), data_root=data_root)
 
     train_cfg = configured('train')
     build_runner(train_cfg).train()
-    checkpoint = osp.join(train_cfg.work_dir,
-                          f'iter_{train_cfg.train_cfg.max_iters}.pth')
+    checkpoint = best_checkpoint(train_cfg.work_dir,
+                                 train_cfg.train_cfg.max_iters)
+    print(f'\ncheckpoint chosen on the val split: {checkpoint}')
     test_cfg = setup_test(configured('test'), checkpoint, show_dir='overlays')
     runner = build_runner(test_cfg)
     preds = osp.join(work_dir, 'test', 'preds.pkl')
@@ -72,6 +81,9 @@ def run_demo(work_dir: str,
     metrics = runner.test()
     if report:
         write_demo_report(work_dir, preds, config, checkpoint)
+    print(f'test mAP@0.5 of the val-selected checkpoint '
+          f'({osp.basename(checkpoint)}): '
+          f'{metrics["spinexr/bbox_mAP_50"]:.4f}')
     if infer:
         # the config the Runner dumped holds cfg_options; the DICOMs are
         # converted as the PNGs were, at max_size
@@ -80,6 +92,16 @@ def run_demo(work_dir: str,
                    osp.join(data_root, 'dicom', 'test_images'),
                    osp.join(work_dir, 'infer'), max_size)
     return metrics
+
+
+def best_checkpoint(work_dir: str, max_iters: int) -> str:
+    """The checkpoint ``save_best`` kept by the val metric in ``work_dir``,
+    else (no validation ran) the last one."""
+    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
+    if len(best) > 1:
+        raise RuntimeError(f'{work_dir} holds several best checkpoints: '
+                           f'{best}')
+    return best[0] if best else osp.join(work_dir, f'iter_{max_iters}.pth')
 
 
 def write_demo_report(work_dir: str, preds: str, config: str,

@@ -28,10 +28,10 @@ from ..dicom.voi import describe_error
 from ..fusion import (WBF_IOU_THR, WBF_SKIP_BOX_THR, fuse_boxes_wbf, gate_mask,
                       load_rule)
 from ..metainfo import SPINEXR_CLASSES
+from .config import configure, load_config
 from .findings import boxes_to_original, failed_result, make_result
 from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
                      collect_inputs, load_input)
-from .launch import configure, load_config
 from .speed import apply_speed, resolve_speed
 
 #: Default classifier threshold c when classifiers are given without one.

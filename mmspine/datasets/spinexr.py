@@ -1,7 +1,10 @@
+from typing import Optional
+
 from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
 
 from ..metainfo import SPINEXR_CLASSES, SPINEXR_PALETTE
+from ..utils.config import palette_for
 
 
 @DATASETS.register_module()
@@ -20,3 +23,10 @@ class SpineXRDataset(CocoDataset):
         'classes': SPINEXR_CLASSES,
         'palette': SPINEXR_PALETTE,
     }
+
+    def __init__(self, *args, metainfo: Optional[dict] = None, **kwargs):
+        # own classes without a palette of their own: one colour each,
+        # instead of the VinDr palette's first colours
+        if metainfo is not None and metainfo.get('classes') is not None:
+            metainfo = dict(metainfo, palette=palette_for(metainfo))
+        super().__init__(*args, metainfo=metainfo, **kwargs)

@@ -1,61 +1,90 @@
-"""Hoisted config names: the values a user changes, applied everywhere.
+"""Checks that a config means what it says, under any loader.
 
-mmengine evaluates each ``_base_`` file on its own, so a dict a base builds
-from a name at its top (``batch_size=train_batch_size``) keeps the base's
-value when a child sets that name. A base therefore records, beside its
-names, where each one is used::
+mmengine evaluates each config file on its own: a name at the top of a base
+(``data_root``, ``train_pipeline``) is read where that base builds its
+dicts, so a child that sets the same name changes nothing unless it also
+restates the dicts that use it, as mmdet's and mmyolo's configs do. The
+shipped configs restate what they change; :func:`check_config` finds a
+config that does not, and says what to write instead. It runs when
+mmspine's tools load a config (:func:`mmspine.apis.load_config`) and, for
+mmengine's ``Runner.from_cfg`` and mmdet's own tools, from
+``ConfigCheckHook`` before the first iteration.
 
-    _hoisted_data_ = dict(
-        values=dict(data_root=data_root, train_batch_size=train_batch_size),
-        places='''
-            train_dataloader.batch_size: train_batch_size
-            val_evaluator.**.ann_file: join(data_root, test_ann_file)
-        ''')
+The rules:
 
-``values`` is a snapshot of the names as the base used them (the bases
-write it ``{n: globals()[n] for n in (...)}``). A child does not set it, so
-after merging it still holds the base's values. A base on top of a base
-that rebuilds *every* place of a name updates that name's snapshot, as
-``schedule_adamw_50k.py`` does for ``base_lr``; rebuilding only some of
-them would make the others look explicit. ``places`` maps a path in the
-config to a Python expression of the names, one ``path: expression`` line
-each (or a dict). Any top-level key ``_hoisted_<group>_`` is such a record
-(one per base, since mmengine refuses a key that two bases of one file both
-define).
-
-:func:`apply_hoisted` (run by :func:`mmspine.apis.load_config`) then checks
-every place, in the order written, against the names' current top-level
-values:
-
-- the place equals the expression of the current names: nothing to do;
-- it equals the expression of the base's snapshot: it is stale (a child or
-  ``--cfg-options`` changed a name), so it is re-derived;
-- else the config set the place itself. That is kept while the names it
-  depends on are unchanged, and is a :class:`HoistedConfigError` when they
-  changed too: the two disagree and nothing says which one is meant.
-
-Paths are dot-separated keys and list indices, plus ``**`` (this node and
-every node below it: wrappers such as ``ClassBalancedDataset``, stage lists),
-``[Type]`` (the transforms of that type in a pipeline, at its top level) and
-``{a,b}`` alternatives inside a segment (``{val,test}_dataloader``).
-A path that matches nothing checks nothing. Expressions see the names and
-``join`` (``os.path.join``), ``palette`` (:func:`palette_for`), ``len``,
-``list``, ``tuple``, ``dict``, ``range``, ``min`` and ``max``.
+- a top-level name that the Runner, mmdet's tools or mmspine's read is
+  checked against where it is used: ``data_root``, ``metainfo``,
+  ``train_pipeline``, ``test_pipeline`` and ``tta_pipeline`` must match
+  the dataloaders, ``preprocess`` the ``LoadSpineDICOM`` transforms;
+- the classes of the three dataloaders agree, and so does every head's
+  ``num_classes`` in a detector;
+- each evaluator's annotation file is the one its dataloader reads;
+- any other top-level name is a helper variable only if its value is used
+  somewhere in the config; names that look like settings
+  (:data:`SETTING_PLACES`) must equal the place they name.
 """
 import colorsys
-import copy
 import os.path as osp
-import re
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-HOISTED_PREFIX = '_hoisted_'
+#: Top-level keys that mmengine's Runner reads (``Runner.from_cfg``).
+RUNNER_KEYS = frozenset({
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader',
+    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
+    'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
+    'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
+    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
+    'visualizer', 'default_scope', 'randomness', 'experiment_name',
+    'model_wrapper_cfg', 'runner_type', 'find_unused_parameters', 'cfg'
+})
+#: Top-level keys that mmengine, mmdet's tools or mmspine's read besides.
+TOOL_KEYS = frozenset({
+    'custom_imports', 'tta_model', 'tta_pipeline', 'train_pipeline',
+    'test_pipeline', 'backend_args', 'dataset_type', 'data_root', 'metainfo',
+    'preprocess', 'filename', 'dist_params'
+})
 
-# what the expressions may call, besides the names
-_FUNCTIONS: Dict[str, Any] = {
-    f.__name__: f
-    for f in (len, list, tuple, dict, range, min, max)
+#: Names that look like settings: where each one must be written instead.
+#: A config may keep such a name only if it equals every place listed.
+SETTING_PLACES: Dict[str, Tuple[str, ...]] = {
+    'train_batch_size': ('train_dataloader.batch_size', ),
+    'batch_size': ('train_dataloader.batch_size', ),
+    'test_batch_size':
+    ('val_dataloader.batch_size', 'test_dataloader.batch_size'),
+    'num_workers':
+    ('train_dataloader.num_workers', 'val_dataloader.num_workers',
+     'test_dataloader.num_workers'),
+    'max_iters': ('train_cfg.max_iters', ),
+    'max_epochs': ('train_cfg.max_epochs', ),
+    'val_interval': ('train_cfg.val_interval', ),
+    'base_lr': ('optim_wrapper.optimizer.lr', ),
+    'lr': ('optim_wrapper.optimizer.lr', ),
+    'weight_decay': ('optim_wrapper.optimizer.weight_decay', ),
+    'lr_steps': ('param_scheduler.*.milestones', ),
+    'log_interval': ('default_hooks.logger.interval', ),
+    'checkpoint_interval': ('default_hooks.checkpoint.interval', ),
+    'save_best': ('default_hooks.checkpoint.save_best', ),
+    'num_classes': ('model.**.num_classes', ),
+    'classes': ('train_dataloader.**.metainfo.classes',
+                'val_dataloader.**.metainfo.classes',
+                'test_dataloader.**.metainfo.classes'),
+    'depth': ('model.backbone.depth', ),
+    'densenet_depth': ('model.backbone.depth', ),
+    'efficientdet': ('model.backbone.arch', ),
+    'repeat_factor_thr': ('train_dataloader.dataset.oversample_thr', ),
+    'oversample_thr': ('train_dataloader.dataset.oversample_thr', ),
+    'filter_empty_train': ('train_dataloader.**.filter_cfg.filter_empty_gt', ),
+    'autoaugment_policy': ('train_dataloader.**.pipeline.[DetAutoAugment]'
+                           '.policy', ),
+    'train_scales': ('train_dataloader.**.pipeline.[RandomChoiceResize]'
+                     '.scales', ),
+    'test_scale': ('val_dataloader.**.pipeline.[Resize].scale',
+                   'test_dataloader.**.pipeline.[Resize].scale'),
 }
-_FUNCTIONS['join'] = osp.join
+
+
+class ConfigSettingError(ValueError):
+    """A config sets something that the config it builds does not use."""
 
 
 def config_file(relative: str) -> str:
@@ -72,10 +101,6 @@ def config_file(relative: str) -> str:
             return path
     raise FileNotFoundError(f'no config {relative!r} in the repository '
                             'or in the installed package')
-
-
-class HoistedConfigError(ValueError):
-    """A config sets a place and, differently, the names it derives from."""
 
 
 def palette_for(metainfo: dict) -> List[Tuple[int, int, int]]:
@@ -95,163 +120,246 @@ def palette_for(metainfo: dict) -> List[Tuple[int, int, int]]:
     return colours
 
 
-_FUNCTIONS['palette'] = palette_for
-
-
 def _plain(value: Any) -> Any:
     """Dicts as dicts, tuples as lists: comparable however they were made."""
-    if isinstance(value, dict):
+    if hasattr(value, 'items'):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
 
 
-def _is_mapping(node: Any) -> bool:
-    # a ConfigDict, or the Config itself at the root
-    return isinstance(node, dict) or (not isinstance(node, (list, str))
-                                      and hasattr(node, 'items'))
+def _children(node: Any) -> Iterator[Tuple[str, Any]]:
+    if hasattr(node, 'items'):
+        yield from ((str(k), v) for k, v in node.items())
+    elif isinstance(node, (list, tuple)):
+        yield from ((str(i), v) for i, v in enumerate(node))
 
 
-def _step(node: Any, where: str, seg: str) -> Iterator[Tuple[Any, str]]:
-    """The values one path segment leads to from ``node``."""
-    if seg == '**':
-        yield node, where
-        items = node.items() if _is_mapping(node) else (
-            enumerate(node) if isinstance(node, list) else ())
-        for key, child in list(items):
-            if isinstance(child, (dict, list)):
-                yield from _step(child, f'{where}.{key}', seg)
-    elif seg.startswith('[') and seg.endswith(']'):
-        if isinstance(node, list):
-            for i, item in enumerate(node):
-                if isinstance(item, dict) and item.get('type') == seg[1:-1]:
-                    yield item, f'{where}.{i}'
-    elif isinstance(node, list):
-        if seg.isdigit() and int(seg) < len(node):
-            yield node[int(seg)], f'{where}.{seg}'
-    elif _is_mapping(node) and seg in node:
-        yield node[seg], f'{where}.{seg}'
+def find(root: Any, path: str) -> List[Tuple[str, Any]]:
+    """``(concrete path, value)`` of every match of a dotted ``path``.
 
-
-def _expand(path: str) -> List[str]:
-    """``'{val,test}_dataloader.x'`` -> ``['val_dataloader.x', ...]``."""
-    match = re.search(r'\{([^{}]*)\}', path)
-    if match is None:
-        return [path]
-    return [
-        p for alt in match.group(1).split(',')
-        for p in _expand(path[:match.start()] + alt + path[match.end():])
-    ]
-
-
-def find_places(root: Any, path: str) -> List[Tuple[Any, Any, str]]:
-    """``(container, key, concrete path)`` of every match of ``path``.
-
-    The last segment is a key or a list index; only what exists matches.
+    Segments are keys or list indices, ``*`` (any one child), ``**`` (this
+    node and any depth below it) and ``[Type]`` (the items of a list whose
+    ``type`` is ``Type``).
     """
-    places, seen = [], set()
-    for one_path in _expand(path):
-        *steps, last = one_path.split('.')
-        nodes = [(root, '')]
-        for seg in steps:
-            nodes = [found for node in nodes for found in _step(*node, seg)]
-        for node, where in nodes:
-            if isinstance(node, list) and last.isdigit():
-                key = int(last)
-                ok = key < len(node)
+    nodes = [('', root)]
+    for seg in path.split('.'):
+        found = []
+        for where, node in nodes:
+            if seg == '**':
+                stack = [(where, node)]
+                while stack:
+                    here, item = stack.pop()
+                    found.append((here, item))
+                    # reversed: popped in document order
+                    stack.extend(
+                        reversed([
+                            (f'{here}.{k}'.lstrip('.'), v)
+                            for k, v in _children(item)
+                            if isinstance(v, (list,
+                                              tuple)) or hasattr(v, 'items')
+                        ]))
+            elif seg == '*':
+                found.extend((f'{where}.{k}'.lstrip('.'), v)
+                             for k, v in _children(node))
+            elif seg.startswith('[') and seg.endswith(']'):
+                found.extend(
+                    (f'{where}.{k}'.lstrip('.'), v) for k, v in _children(node)
+                    if hasattr(v, 'get') and v.get('type') == seg[1:-1])
             else:
-                key = last
-                ok = _is_mapping(node) and last in node
-            if ok and (id(node), key) not in seen:
-                seen.add((id(node), key))
-                places.append((node, key, f'{where}.{key}'.lstrip('.')))
-    return places
+                found.extend((f'{where}.{k}'.lstrip('.'), v)
+                             for k, v in _children(node) if k == seg)
+        nodes = found
+    return nodes
 
 
-def parse_places(places: Any) -> Dict[str, str]:
-    """``places`` of a record: a dict, or a table of ``path: expression``
-    lines (``#`` comments; a line ending in ``:`` takes its expression from
-    the next line)."""
-    if not isinstance(places, str):
-        return dict(places)
-    table, pending = {}, None
-    for number, line in enumerate(places.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith('#'):
-            continue
-        if pending is not None:
-            table[pending], pending = line, None
-        elif line.endswith(':'):
-            pending = line[:-1].strip()
-        elif ': ' in line:
-            path, expr = line.split(': ', 1)
-            table[path.strip()] = expr.strip()
+def _datasets(loader: Any) -> List[Any]:
+    """The innermost dataset dicts of a dataloader (through wrappers)."""
+    if not hasattr(loader, 'get') or loader.get('dataset') is None:
+        return []
+    datasets, stack = [], [loader['dataset']]
+    while stack:
+        ds = stack.pop()
+        inner = ds.get('dataset') if hasattr(ds, 'get') else None
+        if inner is None and hasattr(ds, 'get'):
+            inner = ds.get('datasets')
+        if inner is None:
+            datasets.append(ds)
         else:
-            raise HoistedConfigError(
-                f'places line {number}: {line!r} is not "path: expression"')
-    if pending is not None:
-        raise HoistedConfigError(f'places: {pending!r} has no expression')
-    return table
+            stack.extend(
+                inner if isinstance(inner, (list, tuple)) else [inner])
+    return datasets
 
 
-def hoisted_records(cfg: Any) -> Dict[str, dict]:
-    """The ``_hoisted_<group>_`` records of a loaded config, by key."""
-    return {
-        k: v
-        for k, v in cfg.items()
-        if k.startswith(HOISTED_PREFIX) and k.endswith('_')
-    }
+def _used_somewhere(cfg: Any, value: Any, skip: str) -> bool:
+    """Whether ``value`` is a value inside the config's other keys."""
+    target = _plain(value)
+    stack = [v for k, v in cfg.items() if k != skip]
+    while stack:
+        node = stack.pop()
+        if _plain(node) == target:
+            return True
+        stack.extend(v for _, v in _children(node))
+    return False
 
 
-def apply_hoisted(cfg: Any) -> List[str]:
-    """Apply the hoisted names of ``cfg`` where its bases used them.
+def _restate(key: str, path: str) -> str:
+    """How a child writes ``path`` (a concrete path) from a top-level name."""
+    head, *rest = path.split('.')
+    text = key
+    for seg in reversed(rest):
+        text = f'dict({seg}={text})' if not seg.isdigit() else text
+    return f'{head} = {text}'
+
+
+class _Problems:
+    """Collects every problem of a config, so that one error lists all."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: List[str] = []
+
+    def add(self, text: str) -> None:
+        self.lines.append(text)
+
+    def raise_any(self) -> None:
+        if self.lines:
+            raise ConfigSettingError(
+                f'{self.name} does not mean what it says (mmengine gives '
+                'each config file its own names, so a child that sets a '
+                'name must restate the dicts that use it):\n- ' +
+                '\n- '.join(self.lines))
+
+
+def _check_pipelines(cfg: Any, out: _Problems) -> None:
+    pipes = dict(
+        train_pipeline=('train_dataloader', ),
+        test_pipeline=('val_dataloader', 'test_dataloader'))
+    for key, loaders in pipes.items():
+        if key not in cfg:
+            continue
+        for loader in loaders:
+            for ds in _datasets(cfg.get(loader)):
+                if 'pipeline' in ds and \
+                        _plain(ds['pipeline']) != _plain(cfg[key]):
+                    out.add(f'{key} differs from the pipeline of '
+                            f'{loader}: write {loader} = dict(dataset='
+                            f'dict(..., pipeline={key})) as well (through '
+                            'any dataset wrapper)')
+    tta, test = cfg.get('tta_pipeline'), cfg.get('test_pipeline')
+    if tta and test and len(test) > 1 and \
+            _plain(tta[:-1]) != _plain(test[:-1]):
+        out.add('tta_pipeline does not start with test_pipeline\'s '
+                'transforms (all but the last): restate tta_pipeline from '
+                'test_pipeline')
+
+
+def _check_data(cfg: Any, out: _Problems) -> None:
+    classes = {}
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        for ds in _datasets(cfg.get(loader)):
+            if 'data_root' in cfg and 'data_root' in ds and \
+                    ds['data_root'] != cfg['data_root']:
+                out.add(f'data_root is {cfg["data_root"]!r} but {loader} '
+                        f'reads {ds["data_root"]!r}: restate data_root in '
+                        'every dataloader\'s dataset and evaluator (or use '
+                        '--data-root)')
+            meta = ds.get('metainfo')
+            if meta is not None and meta.get('classes') is not None:
+                classes[loader] = tuple(meta['classes'])
+    top = cfg.get('metainfo')
+    if top is not None and top.get('classes') is not None:
+        for loader, names in classes.items():
+            if names != tuple(top['classes']):
+                out.add(f'metainfo names the classes {tuple(top["classes"])}'
+                        f' but {loader} has {names}: write metainfo='
+                        'metainfo into every dataloader\'s dataset')
+    elif len(set(classes.values())) > 1:
+        out.add(f'the dataloaders disagree on the classes: {classes}')
+    if classes and cfg.get('model') is not None:
+        count = len(next(iter(classes.values())))
+        for where, value in find(cfg['model'], '**.num_classes'):
+            if value != count and not _is_classifier(cfg):
+                out.add(f'model.{where} is {value} but the data has {count} '
+                        'classes: set num_classes in every head (all stages'
+                        ' of a cascade)')
+    for split in ('val', 'test'):
+        evaluator = cfg.get(f'{split}_evaluator')
+        datasets = _datasets(cfg.get(f'{split}_dataloader'))
+        if not hasattr(evaluator, 'get') or len(datasets) != 1:
+            continue
+        ds, ann = datasets[0], evaluator.get('ann_file')
+        if ann is None or 'ann_file' not in ds:
+            continue
+        expected = osp.join(ds.get('data_root') or '', ds['ann_file'])
+        if osp.normpath(ann) != osp.normpath(expected):
+            out.add(f'{split}_evaluator.ann_file is {ann!r} but '
+                    f'{split}_dataloader reads {expected!r}: they must be '
+                    'the same annotations')
+
+
+def _is_classifier(cfg: Any) -> bool:
+    model = cfg.get('model')
+    return hasattr(model, 'get') and 'head' in model and \
+        'bbox_head' not in model and 'roi_head' not in model
+
+
+def _check_preprocess(cfg: Any, out: _Problems) -> None:
+    pre = cfg.get('preprocess')
+    if not hasattr(pre, 'get'):
+        return
+    for where, load in find(cfg, '**.[LoadSpineDICOM]'):
+        for key in ('mode', 'max_size'):
+            if key in pre and load.get(key, pre[key]) != pre[key]:
+                out.add(f'preprocess.{key} is {pre[key]!r} but {where}.'
+                        f'{key} is {load.get(key)!r}: tools/infer.py '
+                        'converts DICOMs by preprocess, training by the '
+                        'pipeline; make them equal')
+
+
+def _check_names(cfg: Any, out: _Problems) -> None:
+    for key in cfg.keys():
+        if key in RUNNER_KEYS or key in TOOL_KEYS or key.startswith('_'):
+            continue
+        value = cfg[key]
+        if key == 'efficientdet':
+            archs = [v for _, v in find(cfg, 'model.backbone.arch')]
+            if archs != [f'b{str(value)[1:]}']:
+                out.add(f'efficientdet = {value!r} but the backbone is '
+                        f'{archs}: start from configs/spine/'
+                        f'efficientdet_{value}.py instead')
+            continue
+        if key in SETTING_PLACES:
+            places = [(p, v) for path in SETTING_PLACES[key]
+                      for p, v in find(cfg, path)]
+            wrong = [(p, v) for p, v in places if _plain(v) != _plain(value)]
+            if wrong or not places:
+                where = wrong[0][0] if wrong else SETTING_PLACES[key][0]
+                have = f' (it is {wrong[0][1]!r})' if wrong else ''
+                out.add(f'{key} = {value!r} is not read by anything: write '
+                        f'it where it is used, e.g. '
+                        f'{_restate(repr(value), where)}{have}')
+            continue
+        if value is None or isinstance(value, bool) or \
+                not _used_somewhere(cfg, value, key):
+            out.add(f'{key} = {value!r} is not used anywhere in the config:'
+                    ' write the value into the dicts that use it')
+
+
+def check_config(cfg: Any, name: Optional[str] = None) -> None:
+    """Raise :class:`ConfigSettingError` if ``cfg`` says something that the
+    Runner would not do (see the module's rules); one error lists every
+    problem, each with what to write instead.
 
     Args:
-        cfg (Config): A loaded config, ``--cfg-options`` merged.
-
-    Returns:
-        list[str]: ``'path = value'`` for every place re-derived.
-
-    Raises:
-        HoistedConfigError: A place set explicitly while a name it is
-            derived from changed as well.
+        cfg (Config): A loaded config (``Config.fromfile``), options merged.
+        name (str, optional): How to call it in the message; its file name
+            by default.
     """
-    changed = []
-    for group, record in hoisted_records(cfg).items():
-        snapshot = dict(record.get('values', {}))
-        missing = [name for name in snapshot if name not in cfg]
-        if missing:
-            raise HoistedConfigError(
-                f'{group} names {missing} but the config lacks them')
-        for path, expr in parse_places(record.get('places', {})).items():
-            # read again for each place: an earlier place may be a name
-            # (train_scales) that later ones use
-            names = {name: cfg[name] for name in snapshot}
-            code = compile(expr, f'<{group}: {path}>', 'eval')
-            # names as globals: comprehensions in expressions see them;
-            # copies, so that an expression cannot change the config
-            new = eval(code, {**_FUNCTIONS, **copy.deepcopy(names)})
-            old = eval(code, {**_FUNCTIONS, **copy.deepcopy(snapshot)})
-            for container, key, where in find_places(cfg, path):
-                value = _plain(container[key])
-                if value == _plain(new):
-                    continue
-                if value == _plain(old):
-                    container[key] = copy.deepcopy(new)
-                    changed.append(f'{where} = {new!r}')
-                    continue
-                if _plain(new) == _plain(old):
-                    continue  # set by the config; its names are unchanged
-                used = ', '.join(n for n in code.co_names if n in names)
-                raise HoistedConfigError(
-                    f'{where} is set to {container[key]!r}, but {used} '
-                    f'changed as well: {expr} = {new!r} now (the base had '
-                    f'{old!r}). Set {where}={new!r} (or remove {where} from '
-                    f'the config) to follow {used}, or keep {used} at the '
-                    'base value.')
-        # settled: the names as they are now become the snapshot, so that
-        # the config the Runner dumps loads back as it is (its explicit
-        # places kept), and a child of it re-derives what follows a name
-        record['values'] = {n: copy.deepcopy(cfg[n]) for n in snapshot}
-    return changed
+    out = _Problems(name or getattr(cfg, 'filename', None) or 'the config')
+    _check_names(cfg, out)
+    _check_pipelines(cfg, out)
+    _check_data(cfg, out)
+    _check_preprocess(cfg, out)
+    out.raise_any()

@@ -8,7 +8,7 @@ import pytest
 from mmspine.apis import load_config
 from mmspine.apis.inferencer import SpineInferencer, load_model_config
 from mmspine.jobs import options_for
-from mmspine.utils import config_file
+from mmspine.utils import ConfigSettingError, config_file
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = ('spine/sparse_rcnn_r50.py', 'spine/efficientdet_d0.py',
@@ -58,17 +58,21 @@ def test_data_root_reaches_every_dataset_and_evaluator(config, as_loaded,
 
 
 @pytest.mark.parametrize('as_loaded', [False, True])
-def test_hoisted_options_apply_to_a_loaded_config_too(as_loaded):
+def test_options_apply_to_a_loaded_config_too(as_loaded):
     path = config_file('spine/phantom/faster_rcnn_r18_phantom.py')
     source = load_config(path) if as_loaded else path
-    cfg = load_model_config(source, {'test_scale': (640, 512)})
-    resize = [
-        step for step in cfg.test_dataloader.dataset.pipeline
-        if step['type'] == 'Resize'
-    ]
-    assert resize and resize[0]['scale'] == (640, 512)
+    cfg = load_model_config(source, {'test_dataloader.batch_size': 4})
+    assert cfg.test_dataloader.batch_size == 4
     if as_loaded:  # the caller's config is left as it was
-        assert source.test_scale != (640, 512)
+        assert source.test_dataloader.batch_size == 1
+
+
+def test_options_that_leave_a_name_behind_fail():
+    """A test scale set in the loader only: test_pipeline says otherwise."""
+    path = config_file('spine/phantom/faster_rcnn_r18_phantom.py')
+    with pytest.raises(ConfigSettingError, match='test_pipeline differs'):
+        load_model_config(
+            path, {'test_dataloader.dataset.pipeline.1.scale': (64, 64)})
 
 
 def test_infer_cli_passes_data_root_to_the_inferencer(tmp_path):

@@ -82,26 +82,39 @@ def root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('phantom_cls'))
     make_split(root, 'train', 24, seed=0)
     make_split(root, 'test', 16, seed=1)
+    # the classifier's train and val CSVs, as the converters split them
+    with open(osp.join(root, 'annotations', 'train.csv')) as f:
+        header, *rows = f.readlines()
+    for name, part in (('cls_train', rows[:16]), ('cls_val', rows[16:])):
+        with open(osp.join(root, 'annotations', f'{name}.csv'), 'w') as f:
+            f.writelines([header, *part])
     return root
 
 
-def cls_options(root, iters=8):
-    """The hoisted names of the classifier bases, for a tiny run."""
-    return {
-        'data_root': osp.join(root, ''),
-        'img_size': 64,
-        'train_batch_size': 8,
-        'test_batch_size': 8,
-        'num_workers': 0,
-        'max_iters': iters,
-        'val_interval': iters,
-        'checkpoint_interval': iters,
-        'log_interval': 4,
-        'lr_steps': [iters - 2],
+def cls_options(iters=8):
+    """Explicit keys of the classifier configs, for a tiny run at 64 px
+    (with --data-root)."""
+    opts = {
+        'train_cfg.max_iters': iters,
+        'train_cfg.val_interval': iters,
+        'default_hooks.checkpoint.interval': iters,
+        'default_hooks.logger.interval': 4,
+        'param_scheduler.0.end': iters,
+        'param_scheduler.0.milestones': [iters - 2],
         'randomness.seed': 0,
-        'val_num_bootstrap': 100,
-        'test_num_bootstrap': 500,
+        'val_evaluator.num_bootstrap': 100,
+        'test_evaluator.num_bootstrap': 500,
     }
+    for where in ('train_pipeline', 'test_pipeline',
+                  'train_dataloader.dataset.pipeline',
+                  'val_dataloader.dataset.pipeline',
+                  'test_dataloader.dataset.pipeline'):
+        opts[f'{where}.1.scale'] = (64, 64)
+    for split in ('train', 'val', 'test'):
+        opts[f'{split}_dataloader.batch_size'] = 8
+        opts[f'{split}_dataloader.num_workers'] = 0
+        opts[f'{split}_dataloader.persistent_workers'] = False
+    return opts
 
 
 def newest(pattern):
@@ -116,7 +129,7 @@ def tool_classifier(root, tmp_path_factory):
     this process: the detector's tests run the tools as subprocesses)."""
     work = str(tmp_path_factory.mktemp('cls_tools'))
     config = 'configs/spine_cls/densenet121_phantom.py'
-    opts = cfg_options_to_argv(cls_options(root))
+    opts = ['--data-root', root, *cfg_options_to_argv(cls_options())]
     run_tool_in_process('train.py', config, '--work-dir', work, *opts)
     ckpt = osp.join(work, 'iter_8.pth')
     assert osp.isfile(ckpt)
@@ -138,7 +151,9 @@ def runner_classifier(root, tmp_path_factory):
     work = str(tmp_path_factory.mktemp('cls_runner'))
     cfg = load_config(
         osp.join(REPO, 'configs/spine_cls/resnet50.py'),
-        cls_options(root, iters=6), work)
+        cls_options(iters=6),
+        work,
+        data_root=root)
     cfg.model.backbone.update(depth=18, base_channels=8, init_cfg=None)
     cfg.model.head.in_channels = 64
     runner = build_runner(cfg)
@@ -160,7 +175,10 @@ def detector(root, tiny_detector, tmp_path_factory):
     work = str(tmp_path_factory.mktemp('det'))
     opts = {
         **tiny_detector.cfg_options,
-        'test_scale': (96, 64),
+        **{
+            k: (96, 64)
+            for k in tiny_detector.cfg_options if k.endswith('.scale')
+        },
         # every proposal scores something: the rule has boxes to act on
         'model.test_cfg.rcnn.score_thr': 0.,
         'model.test_cfg.rcnn.max_per_img': 20,

@@ -46,7 +46,6 @@ def coco_detectors(mmdet_registry):
 
 @pytest.mark.parametrize('size', SIZES)
 def test_config_follows_compound_scaling(size):
-    # the documented loader applies the hoisted scales to the pipelines
     cfg = load_config(config_path(size))
     input_size, width, depth, head_depth, arch = PAPER_SCALING[size]
     assert cfg.model.backbone.arch == arch
@@ -134,7 +133,7 @@ def test_tiny_training_lowers_the_loss(tiny_coco_root, tiny_cfg_options,
     from mmspine.apis import build_runner, load_config
     max_iters = 10
     config = config_path('d0')
-    opts = tiny_cfg_options(config, tiny_coco_root, max_iters)
+    opts = tiny_cfg_options(config, max_iters)
     opts.update({
         'train_dataloader.dataset.dataset.indices': 2,
         'test_dataloader.dataset.indices': 2,
@@ -144,7 +143,7 @@ def test_tiny_training_lowers_the_loss(tiny_coco_root, tiny_cfg_options,
         'default_hooks.checkpoint.save_last': False,
         'randomness.seed': 0,
     })
-    cfg = load_config(config, opts, str(tmp_path))
+    cfg = load_config(config, opts, str(tmp_path), data_root=tiny_coco_root)
     runner = build_runner(cfg)
     runner.train()
     history = runner.message_hub.log_scalars['train/loss'].data[0]

@@ -47,16 +47,20 @@ def test_train_from_dicoms(tmp_path, tiny_cfg_options):
     ]
     config = dicom_config(str(tmp_path / 'faster_rcnn_dicom.py'))
     work_dir = str(tmp_path / 'work')
-    opts = {**tiny_cfg_options(config, root, 2), **TINY_FASTER_RCNN}
-    # Neither validation nor an intermediate checkpoint in two iterations.
+    opts = {**tiny_cfg_options(config, 2), **TINY_FASTER_RCNN}
+    # Neither validation nor an intermediate checkpoint in two iterations
+    # (the val loader reads the test split: no val split made here).
     opts.update({
         'train_cfg.val_begin': 10,
-        'default_hooks.checkpoint.interval': 10
+        'default_hooks.checkpoint.interval': 10,
+        'val_dataloader.dataset.ann_file': 'annotations/test.json',
+        'val_dataloader.dataset.data_prefix.img': 'test_images/',
+        'val_evaluator.ann_file': osp.join(root, 'annotations', 'test.json'),
     })
     # in-process: the subprocess run of tools/train.py is the shared
     # detector's (tests/conftest.py)
     run_tool_in_process('train.py', config, '--work-dir', work_dir,
-                        *cfg_options_to_argv(opts))
+                        '--data-root', root, *cfg_options_to_argv(opts))
     losses = [r['loss'] for r in scalars(work_dir) if 'loss' in r]
     assert len(losses) == 2
     assert all(loss == loss and loss > 0 for loss in losses)

@@ -69,7 +69,7 @@ def test_resume_continues_from_saved_iteration(tiny_detector, tmp_path):
         # what is resumed is training: no validation, no checkpoint
         'train_cfg.val_begin':
         TINY_DETECTOR_ITERS + 1,
-        'checkpoint_interval':
+        'default_hooks.checkpoint.interval':
         TINY_DETECTOR_ITERS + 1,
         'default_hooks.checkpoint.save_last':
         False,
@@ -77,6 +77,7 @@ def test_resume_continues_from_saved_iteration(tiny_detector, tmp_path):
     run_tool_in_process('train.py', tiny_detector.config, '--work-dir',
                         str(tmp_path), '--resume',
                         osp.join(tiny_detector.work_dir, 'iter_4.pth'),
+                        '--data-root', tiny_detector.data_root,
                         *cfg_options_to_argv(opts))
     log = open(glob.glob(str(tmp_path / '*' / '*.log'))[0]).read()
     assert re.search(r'resumed epoch: \d+, iter: 4', log), log[-2000:]

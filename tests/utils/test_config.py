@@ -1,85 +1,103 @@
-"""The hoisted-names resolver on small hand-made configs."""
+"""check_config on small hand-made configs: each rule, and its message."""
 import pytest
-from mmengine import Config
+from mmengine.config import Config
 
-from mmspine.utils import HoistedConfigError, apply_hoisted, palette_for
-from mmspine.utils.config import find_places
+from mmspine.utils import ConfigSettingError, check_config, palette_for
+from mmspine.utils.config import find
 
 
-def base_cfg(**names) -> Config:
-    """A base that built its loader from ``root`` and ``bs``, then a child
-    that set ``names``."""
-    cfg = Config(
-        dict(
-            root='a/',
-            bs=16,
-            loader=dict(
-                batch_size=16,
+def det_cfg(**top) -> Config:
+    """A detector-shaped config whose names all agree."""
+    pipeline = [dict(type='LoadImageFromFile'), dict(type='PackDetInputs')]
+    meta = dict(classes=('a', 'b'))
+
+    def loader(ann):
+        return dict(
+            batch_size=2,
+            dataset=dict(
+                type='ClassBalancedDataset',
                 dataset=dict(
-                    type='Wrapper',
-                    dataset=dict(
-                        data_root='a/',
-                        pipeline=[
-                            dict(type='Load'),
-                            dict(type='Resize', scale=(16, 8))
-                        ]))),
-            evaluator=[dict(ann_file='a/x.json')],
-            _hoisted_data_=dict(
-                values=dict(root='a/', bs=16),
-                places={
-                    'loader.batch_size': 'bs',
-                    'loader.dataset.**.data_root': 'root',
-                    '{loader.dataset.**,nothing}.pipeline.[Resize].scale':
-                    '(bs, bs // 2)',
-                    'evaluator.**.ann_file': "join(root, 'x.json')",
-                })))
-    cfg.merge_from_dict(names)
-    return cfg
+                    data_root='d/',
+                    metainfo=meta,
+                    ann_file=ann,
+                    pipeline=pipeline)))
+
+    cfg = dict(
+        data_root='d/',
+        metainfo=meta,
+        train_pipeline=pipeline,
+        model=dict(
+            type='X', roi_head=dict(bbox_head=[dict(num_classes=2)] * 3)),
+        train_dataloader=loader('train.json'),
+        val_dataloader=loader('val.json'),
+        val_evaluator=dict(type='M', ann_file='d/val.json'))
+    cfg.update(top)
+    return Config(cfg)
 
 
-def test_child_names_reach_every_place():
-    cfg = base_cfg(root='/my/data/', bs=2)
-    changed = apply_hoisted(cfg)
-    inner = cfg.loader.dataset.dataset
-    assert cfg.loader.batch_size == 2
-    assert inner.data_root == '/my/data/'
-    assert tuple(inner.pipeline[1].scale) == (2, 1)
-    assert cfg.evaluator[0].ann_file == '/my/data/x.json'
-    assert len(changed) == 4
-    assert apply_hoisted(cfg) == []  # settled
+def problems(cfg) -> str:
+    with pytest.raises(ConfigSettingError) as err:
+        check_config(cfg, 'cfg.py')
+    return str(err.value)
 
 
-def test_unchanged_names_keep_explicit_places():
-    cfg = base_cfg(**{'loader.batch_size': 4})
-    assert apply_hoisted(cfg) == []
-    assert cfg.loader.batch_size == 4
+def test_an_agreeing_config_passes():
+    check_config(det_cfg())
+    # a helper variable whose value is used is fine
+    check_config(det_cfg(my_root='d/'))
 
 
-def test_explicit_place_and_changed_name_conflict():
-    cfg = base_cfg(**{'bs': 2, 'loader.batch_size': 4})
-    with pytest.raises(HoistedConfigError) as err:
-        apply_hoisted(cfg)
-    msg = str(err.value)
-    # names the key, both values and the override to write
-    assert 'loader.batch_size is set to 4' in msg
-    assert 'bs = 2' in msg and 'loader.batch_size=2' in msg
+def test_names_that_nothing_reads_fail_with_what_to_write():
+    text = problems(det_cfg(train_batch_size=4))
+    assert 'cfg.py' in text
+    assert 'train_batch_size = 4' in text
+    assert 'train_dataloader = dict(batch_size=4)' in text
+    # consistent with where it is written: fine
+    check_config(det_cfg(train_batch_size=2))
+    assert 'num_classes = 3' in problems(det_cfg(num_classes=3))
+    assert 'unused_knob = 7 is not used' in problems(det_cfg(unused_knob=7))
+    assert 'flag = True' in problems(det_cfg(flag=True))
 
 
-def test_missing_name_is_an_error():
-    cfg = base_cfg()
-    cfg._hoisted_data_['values']['other'] = 1
-    with pytest.raises(HoistedConfigError, match="'other'"):
-        apply_hoisted(cfg)
+def test_pipelines_data_root_and_classes_must_reach_the_loaders():
+    cfg = det_cfg()
+    cfg.train_pipeline = [dict(type='LoadImageFromFile')]
+    assert 'train_pipeline differs' in problems(cfg)
+    cfg = det_cfg(data_root='elsewhere/')
+    assert "data_root is 'elsewhere/'" in problems(cfg)
+    cfg = det_cfg(metainfo=dict(classes=('a', 'b', 'c')))
+    text = problems(cfg)
+    assert "metainfo names the classes ('a', 'b', 'c')" in text
+    cfg = det_cfg()
+    cfg.model.roi_head.bbox_head[1].num_classes = 5
+    assert 'bbox_head.1.num_classes is 5' in problems(cfg)
 
 
-def test_paths():
-    cfg = base_cfg()
-    found = find_places(cfg, 'loader.dataset.**.pipeline.[Resize].scale')
-    assert [where for _, _, where in found
-            ] == ['loader.dataset.dataset.pipeline.1.scale']
-    assert find_places(cfg, 'evaluator.0.ann_file')[0][1] == 'ann_file'
-    assert len(find_places(cfg, '{loader,evaluator}.**.data_root')) == 1
-    assert find_places(cfg, 'loader.no.such.key') == []
+def test_evaluator_reads_its_loaders_annotations():
+    cfg = det_cfg()
+    cfg.val_evaluator.ann_file = 'd/test.json'
+    assert "val_evaluator.ann_file is 'd/test.json'" in problems(cfg)
+
+
+def test_preprocess_matches_the_dicom_loader():
+    cfg = det_cfg(preprocess=dict(mode='reference', max_size=512))
+    cfg.train_dataloader.dataset.dataset.pipeline = cfg.train_pipeline = [
+        dict(type='LoadSpineDICOM', mode='reference', max_size=None)
+    ]
+    assert 'preprocess.max_size is 512' in problems(cfg)
+
+
+def test_find_paths():
+    cfg = det_cfg()
+    assert [w for w, _ in find(cfg, 'model.**.num_classes')] == [
+        'model.roi_head.bbox_head.0.num_classes',
+        'model.roi_head.bbox_head.1.num_classes',
+        'model.roi_head.bbox_head.2.num_classes'
+    ]
+    found = find(cfg, 'train_dataloader.**.pipeline.[PackDetInputs]')
+    assert [w for w, _ in found
+            ] == ['train_dataloader.dataset.dataset.pipeline.1']
+    assert find(cfg, 'no.such.key') == []
 
 
 def test_palette_fits_the_classes():

@@ -1,24 +1,19 @@
-# Abnormal-vs-normal classifier: MONAI DenseNet-121 (ImageNet weights,
-# loaded when the Runner initialises the model), global average pooling,
-# one sigmoid 'abnormal' output trained with BCE.
-_base_ = './imagenet_input.py'
-
-densenet_depth = 121
-# Channels of DenseNet-121/169/201's last feature map: 1024 / 1664 / 1920.
-feat_channels = 1024
-
+# Abnormal-vs-normal classifier of the reference: MONAI's DenseNet-121 from
+# ImageNet weights, global pooling, one logit (p(abnormal)), binary
+# cross-entropy. densenet169.py and densenet201.py restate the depth and
+# the head's input width (1664, 1920).
 model = dict(
     type='SpineLesionClassifier',
     data_preprocessor=dict(
-        type='ImgDataPreprocessor', **_base_.imagenet_input),
-    backbone=dict(type='MonaiDenseNet', depth=densenet_depth, pretrained=True),
+        type='ImgDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True),
+    backbone=dict(type='MonaiDenseNet', depth=121, pretrained=True),
     head=dict(
         type='SpineLesionClsHead',
-        in_channels=feat_channels,
+        in_channels=1024,
         num_classes=1,
         dropout=0.,
         label_smoothing=0.,
-        # For sigmoid focal loss instead:
-        # loss=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0,
-        #           alpha=0.25, loss_weight=1.0)
         loss=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)))

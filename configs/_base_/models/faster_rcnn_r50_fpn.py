@@ -1,6 +1,6 @@
-# mmdet's Faster R-CNN R50-FPN for the 7 lesion classes. num_classes
-# replaces mmdet's 80 and follows metainfo from here on; AmpSafeRoIExtractor:
-# --amp in bfloat16 (mmcv has no bfloat16 RoIAlign).
+# mmdet's Faster R-CNN R50-FPN with 7 classes (the VinDr-SpineXR lesions);
+# AmpSafeRoIExtractor pools bfloat16/float16 feature maps in float32 (mmcv
+# has no bfloat16 RoIAlign), so that --amp works.
 _base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
 
 model = dict(

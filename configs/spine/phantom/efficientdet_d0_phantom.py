@@ -10,30 +10,43 @@ _base_ = [
     '../../_base_/default_runtime.py'
 ]
 
-# the schedule and hooks follow max_iters, lr_steps, warmup_iters,
-# val_interval, checkpoint_interval and log_interval (mmspine.apis.load_config)
-max_iters = 400
-warmup_iters = 50
-lr_steps = (300, 370)
-# AdamW: from scratch over a few hundred iterations it moves faster than
-# the SGD of the real-data recipe (D0's gradient clipping kept)
-base_lr = 1e-3
-weight_decay = 0.05
-grad_clip_norm = 10.
-val_interval = 400
-checkpoint_interval = 50
-log_interval = 10
-load_from = None
-
 # Batch norm momentum 0.1, not the recipe's 0.01: over 400 iterations from
 # scratch the features drift faster than running statistics at 0.01 follow,
 # and the model found nothing in eval mode (mAP@0.5 0.000 at iteration 250,
-# with detections when using batch statistics).
-norm_cfg = dict(type='BN', momentum=0.1, eps=1e-3, requires_grad=True)
-# padding to 32, not 128: at 320 x 200 that would pad half the image again;
-# the BiFPN rounds the sizes of P6 and P7 up like the backbone does
+# with detections when using batch statistics). Padding to 32, not 128: at
+# 320 x 200 that would pad half the image again; the BiFPN rounds the sizes
+# of P6 and P7 up like the backbone does.
 model = dict(
     data_preprocessor=dict(pad_size_divisor=32),
-    backbone=dict(norm_cfg=norm_cfg),
-    neck=dict(norm_cfg=norm_cfg),
-    bbox_head=dict(norm_cfg=norm_cfg))
+    backbone=dict(
+        norm_cfg=dict(type='BN', momentum=0.1, eps=1e-3, requires_grad=True),
+        init_cfg=None),
+    neck=dict(
+        norm_cfg=dict(type='BN', momentum=0.1, eps=1e-3, requires_grad=True)),
+    bbox_head=dict(
+        norm_cfg=dict(type='BN', momentum=0.1, eps=1e-3, requires_grad=True)))
+load_from = None
+
+# AdamW: from scratch over a few hundred iterations it moves faster than
+# the SGD of the real-data recipe (D0's gradient clipping kept)
+train_cfg = dict(max_iters=400, val_interval=400)
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=0.001,
+        by_epoch=False,
+        begin=0,
+        end=50),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=400,
+        by_epoch=False,
+        milestones=[300, 370],
+        gamma=0.1)
+]
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-3, weight_decay=0.05),
+    clip_grad=dict(max_norm=10., norm_type=2))
+default_hooks = dict(
+    logger=dict(interval=10), checkpoint=dict(interval=50))

@@ -68,7 +68,7 @@ def test_speed_levers_each_switch_one_thing(sparse_cfg):
 def test_once_formatted_config_follows_changes():
     from mmengine.config import Config
 
-    from mmspine.apis.launch import OnceFormattedConfig
+    from mmspine.apis.runner import OnceFormattedConfig
     cfg = OnceFormattedConfig.wrap(
         Config(
             dict(

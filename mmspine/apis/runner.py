@@ -1,146 +1,19 @@
-"""Config set-up behind ``tools/train.py`` and ``tools/test.py``.
+"""Runner set-up behind ``tools/train.py`` and ``tools/test.py``: the
+training and testing switches (AMP, TensorBoard, speed levers, TTA, shown
+predictions), and building the Runner.
 
-The tools parse arguments; everything they do with them lives here, so that
-tests and notebooks can drive training and testing the same way.
+Config loading is :mod:`mmspine.apis.config`.
 """
-import argparse
 import ast
-import copy
 import itertools
 import os
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import torch
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
-
-from ..utils.config import apply_hoisted, hoisted_records
-
-
-def add_config_options(parser: argparse.ArgumentParser) -> None:
-    """``--data-root`` and ``--cfg-options``, for every tool that loads
-    configs (train, test, infer)."""
-    parser.add_argument(
-        '--data-root',
-        help='data folder (the converters\' layout) for every dataset and '
-        'evaluator')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value (a.b=1, a.c=[1,2]); '
-        'hoisted names (train_batch_size=2) apply wherever they are used')
-
-
-def add_config_args(parser: argparse.ArgumentParser) -> None:
-    """The arguments every config-driven tool takes: ``--work-dir``,
-    ``--data-root``, ``--cfg-options``, ``--launcher``, ``--local-rank``.
-
-    :func:`parse_config_args` adds them, parses and sets the local rank.
-    """
-    parser.add_argument('--work-dir', help='where to save logs and outputs')
-    add_config_options(parser)
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-
-
-def set_local_rank(args: argparse.Namespace) -> None:
-    """Export ``--local-rank`` for torch.distributed, unless already set."""
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-
-
-def parse_config_args(parser: argparse.ArgumentParser,
-                      argv: Optional[Sequence[str]] = None
-                      ) -> argparse.Namespace:
-    """Add :func:`add_config_args`'s arguments, parse ``argv`` and export
-    the local rank: the end of train's and test's ``parse_args``."""
-    add_config_args(parser)
-    args = parser.parse_args(argv)
-    set_local_rank(args)
-    return args
-
-
-def load_config_of(args: argparse.Namespace) -> Config:
-    """Register mmspine's modules and :func:`load_config` the config that
-    ``args`` (of :func:`parse_config_args`) name."""
-    from ..utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    return load_config(args.config, args.cfg_options, args.work_dir,
-                       args.launcher, args.data_root)
-
-
-def set_data_root(cfg: Config,
-                  data_root: Optional[str],
-                  name: str = 'the config') -> None:
-    """Point every dataset and evaluator of ``cfg`` at ``data_root`` (when
-    given) and apply the hoisted names (see :func:`load_config`)."""
-    if data_root is not None:
-        if 'data_root' not in cfg:
-            raise KeyError(f'{name} names no data_root to set')
-        cfg.data_root = osp.join(data_root, '')
-    apply_hoisted(cfg)
-
-
-def configure(cfg: Config,
-              cfg_options: Optional[dict] = None,
-              data_root: Optional[str] = None) -> Config:
-    """Apply ``cfg_options`` and ``data_root`` to a loaded config as
-    :func:`load_config` does (in place; returns ``cfg``)."""
-    names = {n for r in hoisted_records(cfg).values() for n in r['values']}
-    # Options that set a hoisted name act like a child config; those that
-    # set one key directly are applied last and win, as in mmengine.
-    by_name, direct = {}, {}
-    for key, value in (cfg_options or {}).items():
-        (by_name if key.split('.')[0] in names else direct)[key] = value
-    if by_name:
-        cfg.merge_from_dict(by_name)
-    set_data_root(cfg, data_root, cfg.filename or 'the config')
-    if direct:
-        cfg.merge_from_dict(direct)
-    return cfg
-
-
-def load_config(config: str,
-                cfg_options: Optional[dict] = None,
-                work_dir: Optional[str] = None,
-                launcher: str = 'none',
-                data_root: Optional[str] = None) -> Config:
-    """Load a config the way the tools do; use it instead of
-    ``Config.fromfile``.
-
-    Applies the hoisted names (``data_root``, ``train_batch_size``,
-    ``test_scale``, ``metainfo``, ...), the config's and those set by
-    ``cfg_options`` or ``data_root``, wherever the bases used them, or
-    raises :class:`~mmspine.utils.HoistedConfigError` naming a key of the
-    config that contradicts them (see :mod:`mmspine.utils.config`). Options
-    that set other keys (``train_dataloader.batch_size=8``) are merged after
-    that and win. ``work_dir`` comes from the argument, else the config, else
-    ``work_dirs/<config name>``.
-
-    Args:
-        config (str): Config file.
-        cfg_options (dict, optional): ``key=value`` overrides; hoisted
-            names (``data_root=...``) are applied like a child's.
-        work_dir (str, optional): Where logs and checkpoints go.
-        launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
-        data_root (str, optional): Points every dataset and evaluator at
-            this folder (``--data-root``).
-    """
-    cfg = configure(Config.fromfile(config), cfg_options, data_root)
-    cfg.launcher = launcher
-    if work_dir is not None:
-        cfg.work_dir = work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(config))[0])
-    return cfg
-
 
 AMP_DTYPES = ('auto', 'bf16', 'fp16')
 SPEED_LEVERS = ('cudnn_benchmark', 'channels_last', 'fused_optimizer',
@@ -265,7 +138,8 @@ def setup_speed(cfg: Config, levers: Sequence[str] = ()) -> Config:
         cfg.model.data_preprocessor.non_blocking = True
     if 'compile_backbone' in levers:
         hooks.append(dict(type='CompileModulesHook', modules=['backbone']))
-    cfg.custom_hooks = hooks
+    if hooks or 'custom_hooks' in cfg:
+        cfg.custom_hooks = hooks
     return cfg
 
 
@@ -322,22 +196,22 @@ class OnceFormattedConfig(Config):
 
     @classmethod
     def wrap(cls, cfg: Config) -> 'OnceFormattedConfig':
-        """The same config (shared content) as this class."""
+        """A copy of ``cfg`` as this class."""
         if isinstance(cfg, cls):
             return cfg
-        other = cls.__new__(cls)
-        other.__dict__.update(cfg.__dict__)
-        return other
+        return cls(
+            cfg.to_dict(),
+            cfg_text=cfg.text,
+            filename=cfg.filename,
+            env_variables=cfg.env_variables)
 
     @property
     def pretty_text(self) -> str:
-        if not self._format_python_code:
-            return super().pretty_text
-        object.__setattr__(self, '_format_python_code', False)
-        try:
-            raw = super().pretty_text
-        finally:
-            object.__setattr__(self, '_format_python_code', True)
+        # the same content, unformatted (Config's public switch), split
+        # into statements
+        raw = Config(
+            self.to_dict(), filename=self.filename,
+            format_python_code=False).pretty_text
         try:
             statements = ast.parse(raw).body
         except SyntaxError:
@@ -375,7 +249,7 @@ def build_runner(cfg: Config) -> Runner:
     Runner gets a copy of the config (``cfg`` is left as it is) as
     :class:`OnceFormattedConfig`.
     """
-    cfg = OnceFormattedConfig.wrap(copy.deepcopy(cfg))
+    cfg = OnceFormattedConfig.wrap(cfg)
     if cfg.get('launcher', 'none') != 'none' and \
             not torch.cuda.is_available():
         _setup_cpu_distributed(cfg)
