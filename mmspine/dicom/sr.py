@@ -37,8 +37,10 @@ modules need, each value checked and repaired or dropped
 (:mod:`mmspine.dicom.sanitize`), with a :class:`HeaderRepairWarning` per
 change. A source without Study or Series Instance UID gets an SR in a new
 study, with a warning; a source without SOP Class or SOP Instance UID
-cannot be referenced and gets none. Source UIDs are referenced as they
-are, conformant or not: they name instances in an archive.
+cannot be referenced and gets none, nor does a source of a private SOP
+class (the SR's regions must be selected from an IMAGE item of a standard
+class; dcmtk rejects the SR otherwise). Source UIDs are referenced as
+they are, conformant or not: they name instances in an archive.
 
 The document is built with pydicom alone: 4x quicker than through
 highdicom's content items, and every element written is ours to choose.
@@ -335,6 +337,14 @@ def _check_result(result: dict, ds: Dataset, where: str) -> None:
         if not _uid(ds, keyword):
             raise ValueError(f'{where}: source has no {keyword}; an SR '
                              'cannot reference the image')
+    sop_class = _uid(ds, 'SOPClassUID')
+    if not sop_class.startswith('1.2.840.10008.'):
+        # An SCOORD must be selected from an IMAGE item, and dcmtk refuses
+        # an IMAGE item of a SOP class it does not know (the whole SR is
+        # 'Invalid Value' there): no SR rather than one that does not load.
+        raise ValueError(f'{where}: source SOP class {sop_class} is private; '
+                         'an SR can reference only standard image storage '
+                         'SOP classes in its content (dcmtk rejects it)')
     if not result.get('sop_instance_uid'):
         raise ValueError(f'{where}: result has no \'sop_instance_uid\'; an '
                          'SR needs the UIDs of its DICOM source')

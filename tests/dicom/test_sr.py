@@ -277,11 +277,12 @@ def test_source_not_dicom(tmp_path):
         read_findings_sr(src)
 
 
-def check_sr(path, source_uids=()):
+def check_sr(path, source_uids=(), source_uid_keywords=()):
     """The checks every SR the tests write passes: dcmtk's dsrdump (exit 0,
-    nothing on stderr) and dicom3tools' dciodvfy (no Error line but for
-    source UIDs referenced as they are)."""
-    assert dsrdump_problems(path) == [], path
+    nothing on stderr) and dicom3tools' dciodvfy (no Error line), both but
+    for non-conformant source UIDs referenced as they are (``source_uids``,
+    and the attributes that hold them)."""
+    assert dsrdump_problems(path, source_uid_keywords) == [], path
     assert dciodvfy_errors(path, source_uids) == [], path
 
 
