@@ -62,9 +62,14 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pydicom
+from pydicom.charset import convert_encodings, default_encoding
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_sequence
 from pydicom.sequence import Sequence as DicomSequence
+from pydicom.tag import Tag
 from pydicom.uid import (ComprehensiveSRStorage, ExplicitVRLittleEndian,
                          generate_uid)
 
@@ -181,8 +186,17 @@ PATIENT_STUDY_TYPE2 = ('PatientName', 'PatientID', 'PatientBirthDate',
 PATIENT_STUDY_OPTIONAL = ('PatientAge', 'StudyDescription')
 
 
+def _dataset() -> Dataset:
+    """A dataset to be written as explicit VR little endian: marked so, so
+    that pydicom writes it without searching it for ambiguous VRs (it has
+    none) and writes the pre-encoded elements below as they are."""
+    ds = Dataset()
+    ds.set_original_encoding(False, True, default_encoding)
+    return ds
+
+
 def _code_item(code: Code) -> Dataset:
-    item = Dataset()
+    item = _dataset()
     item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = code
     return item
 
@@ -191,25 +205,45 @@ def _code_seq(code: Code) -> DicomSequence:
     return DicomSequence([_code_item(code)])
 
 
-# Concept names are the same in every group: one sequence each, shared by
-# the content items (pydicom writes a shared sequence like any other).
-_CONCEPT_SEQS: Dict[Code, DicomSequence] = {}
+def _encoded(tag: int, items: List[Dataset]) -> RawDataElement:
+    """A sequence of ASCII-only items, encoded once: every group has the
+    same concept names, units, template and image reference, and writing
+    them as bytes instead of datasets is most of the SR writer's speed."""
+    fp = DicomBytesIO()
+    fp.is_little_endian, fp.is_implicit_VR = True, False
+    write_sequence(fp, DataElement(tag, 'SQ', DicomSequence(items)),
+                   [default_encoding])
+    value = fp.getvalue()
+    return RawDataElement(Tag(tag), 'SQ', len(value), value, 0, False, True)
 
 
-def _concept(code: Code) -> DicomSequence:
-    seq = _CONCEPT_SEQS.get(code)
-    if seq is None:
-        seq = _CONCEPT_SEQS[code] = _code_seq(code)
-    return seq
+_CONCEPT_NAME = 0x0040A043  # Concept Name Code Sequence
+_CONCEPT_CODE = 0x0040A168  # Concept Code Sequence
+_UNITS = 0x004008EA  # Measurement Units Code Sequence
+_TEMPLATE = 0x0040A504  # Content Template Sequence
+_CONTENT = 0x0040A730  # Content Sequence
+_ENCODED: Dict[Tuple[int, Code], RawDataElement] = {}
+
+
+def _set_code(item: Dataset, tag: int, code: Code) -> None:
+    """Set the code sequence ``tag`` of ``item`` to ``code``."""
+    if not ''.join(code).isascii():
+        # (a class name in another script: encoded with the SR's charset)
+        item[tag] = DataElement(tag, 'SQ', _code_seq(code))
+        return
+    elem = _ENCODED.get((tag, code))
+    if elem is None:
+        elem = _ENCODED[tag, code] = _encoded(tag, [_code_item(code)])
+    item[tag] = elem
 
 
 def _content_item(relationship: str, value_type: str,
                   name: Optional[Code]) -> Dataset:
-    item = Dataset()
+    item = _dataset()
     item.RelationshipType = relationship
     item.ValueType = value_type
     if name is not None:
-        item.ConceptNameCodeSequence = _concept(name)
+        _set_code(item, _CONCEPT_NAME, name)
     return item
 
 
@@ -221,7 +255,7 @@ def _text(relationship: str, name: Code, text: str) -> Dataset:
 
 def _code(relationship: str, name: Code, value: Code) -> Dataset:
     item = _content_item(relationship, 'CODE', name)
-    item.ConceptCodeSequence = _concept(value)
+    _set_code(item, _CONCEPT_CODE, value)
     return item
 
 
@@ -231,7 +265,8 @@ def _uidref(relationship: str, name: Code, uid: str) -> Dataset:
     return item
 
 
-def _image(relationship: str, name: Optional[Code], ref: DicomSequence) -> Dataset:
+def _image(relationship: str, name: Optional[Code],
+           ref: DicomSequence) -> Dataset:
     item = _content_item(relationship, 'IMAGE', name)
     item.ReferencedSOPSequence = ref
     return item
@@ -239,8 +274,8 @@ def _image(relationship: str, name: Optional[Code], ref: DicomSequence) -> Datas
 
 def _num(name: Code, value: float, children=()) -> Dataset:
     item = _content_item('CONTAINS', 'NUM', name)
-    measured = Dataset()
-    measured.MeasurementUnitsCodeSequence = _concept(NO_UNITS)
+    measured = _dataset()
+    _set_code(measured, _UNITS, NO_UNITS)
     # DS holds 16 characters; 10 significant digits are far below a
     # score's meaning and round-trip a float32
     measured.NumericValue = f'{value:.10g}'
@@ -250,21 +285,26 @@ def _num(name: Code, value: float, children=()) -> Dataset:
     return item
 
 
+def _selected_from(ref: DicomSequence) -> RawDataElement:
+    """The Content Sequence of a region: the image it is selected from
+    (TID 320 names no concept for it)."""
+    return _encoded(_CONTENT, [_image('SELECTED FROM', None, ref)])
+
+
 def _scoord(relationship: str, points: np.ndarray,
-            ref: DicomSequence) -> Dataset:
+            selected_from: RawDataElement) -> Dataset:
     item = _content_item(relationship, 'SCOORD', IMAGE_REGION)
     item.GraphicType = 'POLYLINE'
     item.GraphicData = points.ravel().tolist()
-    # (TID 320 names no concept for the image a region is selected from)
-    item.ContentSequence = DicomSequence([_image('SELECTED FROM', None, ref)])
+    item[_CONTENT] = selected_from
     return item
 
 
-def _template(tid: str) -> DicomSequence:
-    item = Dataset()
+def _template(tid: str) -> RawDataElement:
+    item = _dataset()
     item.MappingResource = 'DCMR'
     item.TemplateIdentifier = tid
-    return DicomSequence([item])
+    return _encoded(_TEMPLATE, [item])
 
 
 _TEMPLATES = {tid: _template(tid) for tid in ('1500', '1410', '1501')}
@@ -273,7 +313,7 @@ _TEMPLATES = {tid: _template(tid) for tid in ('1500', '1410', '1501')}
 def _group(tid: str, items: List[Dataset]) -> Dataset:
     group = _content_item('CONTAINS', 'CONTAINER', MEASUREMENT_GROUP)
     group.ContinuityOfContent = 'CONTINUOUS'
-    group.ContentTemplateSequence = _TEMPLATES[tid]
+    group[_TEMPLATE] = _TEMPLATES[tid]
     group.ContentSequence = DicomSequence(items)
     return group
 
@@ -287,7 +327,7 @@ def _coding_schemes() -> DicomSequence:
         ('UCUM', 'Unified Code for Units of Measure',
          '2.16.840.1.113883.6.8'),
     ):
-        item = Dataset()
+        item = _dataset()
         item.CodingSchemeDesignator = designator
         item.CodingSchemeName = name
         if uid:
@@ -424,6 +464,7 @@ def default_model_name(result: dict) -> str:
 def _finding_groups(findings: list, ref: DicomSequence, rows: int,
                     columns: int, where: str) -> List[Dataset]:
     groups, clipped = [], {}
+    selected_from = _selected_from(ref)
     codes: Dict[str, Code] = {}
     for i, finding in enumerate(findings):
         here = f'{where}: finding {i}'
@@ -446,9 +487,9 @@ def _finding_groups(findings: list, ref: DicomSequence, rows: int,
                       f'finding {i + 1}: {name}'),
                 _uidref('HAS OBS CONTEXT', TRACKING_UID, generate_uid()),
                 _code('CONTAINS', FINDING, codes[name]),
-                _scoord('CONTAINS', polyline, ref),
+                _scoord('CONTAINS', polyline, selected_from),
                 _num(PROBABILITY, score,
-                     [_scoord('INFERRED FROM', polyline, ref)]),
+                     [_scoord('INFERRED FROM', polyline, selected_from)]),
                 _text('CONTAINS', COMMENT, name),
             ]))
     if clipped:
@@ -573,7 +614,7 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
     if model_name is None:
         model_name = default_model_name(result)
 
-    sr = Dataset()
+    sr = _dataset()
     repairs = _header(ds, sr, where)
     study_uid = _uid(ds, 'StudyInstanceUID')
     source_series = _uid(ds, 'SeriesInstanceUID')
@@ -590,7 +631,7 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
                    'the source has no series; the SR references it in a '
                    'new one', source_series))
 
-    ref_item = Dataset()
+    ref_item = _dataset()
     ref_item.ReferencedSOPClassUID = _uid(ds, 'SOPClassUID')
     ref_item.ReferencedSOPInstanceUID = _uid(ds, 'SOPInstanceUID')
     ref = DicomSequence([ref_item])
@@ -645,6 +686,8 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
     ] + [str(f.get('lesion_type')) for f in findings])
     if charset:
         sr.SpecificCharacterSet = charset
+        # what pydicom compares with before writing without re-encoding
+        sr.set_original_encoding(False, True, convert_encodings(charset))
     sr.InstanceCreationDate = sr.ContentDate = now.strftime('%Y%m%d')
     sr.InstanceCreationTime = sr.ContentTime = now.strftime('%H%M%S.%f')
     sr.SOPClassUID = ComprehensiveSRStorage
@@ -660,13 +703,13 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
     sr.SeriesNumber = series_number
     sr.InstanceNumber = instance_number
     sr.ValueType = 'CONTAINER'
-    sr.ConceptNameCodeSequence = _code_seq(TITLE)
+    _set_code(sr, _CONCEPT_NAME, TITLE)
     sr.ContinuityOfContent = 'SEPARATE'
     sr.PerformedProcedureCodeSequence = DicomSequence()
-    evidence_series = Dataset()
+    evidence_series = _dataset()
     evidence_series.ReferencedSOPSequence = ref
     evidence_series.SeriesInstanceUID = source_series
-    evidence = Dataset()
+    evidence = _dataset()
     evidence.ReferencedSeriesSequence = DicomSequence([evidence_series])
     evidence.StudyInstanceUID = study_uid
     sr.CurrentRequestedProcedureEvidenceSequence = DicomSequence([evidence])
@@ -674,7 +717,7 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
     sr.CompletionFlag = 'COMPLETE'
     sr.VerificationFlag = 'UNVERIFIED'
     sr.PreliminaryFlag = 'PRELIMINARY'
-    sr.ContentTemplateSequence = _TEMPLATES['1500']
+    sr[_TEMPLATE] = _TEMPLATES['1500']
     sr.ContentSequence = DicomSequence(content)
 
     meta = FileMetaDataset()
