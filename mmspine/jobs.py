@@ -105,14 +105,13 @@ class JobSummary:
             parts = ', '.join(f'{self.counts.get(s, 0)} {s}' for s in order)
             line += f' {self.total} {self.unit}: {parts}'
         lines = [line] + self.notes
-        for title, listed in (('failed', self.failures),
-                              ('partial', self.partial)):
+        for title, listed in (('failed', self.failures), ('partial',
+                                                          self.partial)):
             if listed:
                 lines.append(f'{title}:')
                 lines.extend(f'  {f}' for f in listed[:max_listed])
                 if len(listed) > max_listed:
-                    lines.append(
-                        f'  ... and {len(listed) - max_listed} more')
+                    lines.append(f'  ... and {len(listed) - max_listed} more')
         width = max((len(k) for k in self.outputs), default=0) + 1
         lines.extend(f'{k + ":":<{width}} {v}'
                      for k, v in self.outputs.items())

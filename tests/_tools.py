@@ -95,7 +95,6 @@ def dciodvfy_errors(path: str, source_uids: Sequence[str] = ()) -> List[str]:
 DCIODVFY_SUMMARY = ('Error - Dicom dataset contains invalid data values for '
                     'Value Representations')
 
-
 #: The folder with the OHIF SR reader's package.json (installed by .ci/run
 #: with ``npm ci``).
 JS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'js')
@@ -105,8 +104,9 @@ def ohif_hydrate(paths: Sequence[str]) -> List[dict]:
     """Load SRs through OHIF's SR reader (``tests/js/hydrate.mjs``); one
     dict per file (see the script)."""
     node = require_tool('node')
-    if not os.path.isdir(os.path.join(JS_DIR, 'node_modules', '@cornerstonejs',
-                                      'adapters')):
+    if not os.path.isdir(
+            os.path.join(JS_DIR, 'node_modules', '@cornerstonejs',
+                         'adapters')):
         missing = f'npm packages are not installed in {JS_DIR} (npm ci)'
         if os.environ.get(REQUIRE_TOOLS_ENV) == '1':
             pytest.fail(missing)

@@ -63,8 +63,7 @@ def test_summary_partial_items_exit_3():
         '0 failed'
     assert 'partial:\n  b.dcm: SR not written: x' in text
     # a failure outweighs a partial item
-    summary.add_rows([dict(source='c', status=FAILED, reason='bad')],
-                     'source')
+    summary.add_rows([dict(source='c', status=FAILED, reason='bad')], 'source')
     assert summary.exit_code == 1
 
 

@@ -137,9 +137,10 @@ def infer_to_dir(inferencer,
     ``out_dir`` gets ``findings.json`` (every input's result),
     ``findings.csv`` (VinDr CSV rows plus score and p_abnormal),
     ``infer_report.csv`` (one row per input: done, partial, skipped or
-    failed, and why or what was repaired), ``results/`` (one JSON per input, for resuming), and with the
-    switches ``overlays/`` (PNG per input) and ``sr/`` (DICOM SR per DICOM
-    input, ``mmspine.dicom.sr.write_findings_sr``).
+    failed, and why or what was repaired), ``results/`` (one JSON per
+    input, for resuming), and with the switches ``overlays/`` (PNG per
+    input) and ``sr/`` (DICOM SR per DICOM input,
+    ``mmspine.dicom.sr.write_findings_sr``).
 
     Args:
         inferencer (SpineInferencer): The models.
@@ -207,8 +208,8 @@ def infer_to_dir(inferencer,
                 try:
                     found, problems = _write_outputs(
                         inferencer, result, image,
-                        _paths(out_dir, item.image_id), settings, overlays,
-                        sr, overlay_size, overlay_score_thr)
+                        _paths(out_dir, item.image_id), settings, overlays, sr,
+                        overlay_size, overlay_score_thr)
                 except Exception as exc:
                     # the result JSON itself: the findings are still in
                     # findings.json and findings.csv

@@ -46,8 +46,7 @@ class Repair:
         tag = tag_for_keyword(self.keyword)
         name = (f'{self.keyword} ({tag >> 16:04X},{tag & 0xFFFF:04X})'
                 if tag is not None else self.keyword)
-        done = ('dropped' if self.new is None else
-                f'written as {self.new!r}')
+        done = ('dropped' if self.new is None else f'written as {self.new!r}')
         return f'{name} {self.value}: {self.reason}; {done}'
 
 
@@ -106,8 +105,9 @@ def _time(text: str) -> Tuple[Optional[str], str]:
 
 def _datetime(text: str) -> Tuple[Optional[str], str]:
     """A DT value, or None, and what was wrong ('' if nothing)."""
-    m = re.fullmatch(r'(\d{4})(\d{2})?(\d{2})?(\d{2}(?:\d{2}(?:\d{2}'
-                     r'(?:\.\d{1,6})?)?)?)?([+-]\d{4})?', text)
+    m = re.fullmatch(
+        r'(\d{4})(\d{2})?(\d{2})?(\d{2}(?:\d{2}(?:\d{2}'
+        r'(?:\.\d{1,6})?)?)?)?([+-]\d{4})?', text)
     if not m:
         return None, 'not a date-time (YYYYMMDDHHMMSS.FFFFFF&ZZXX)'
     year, month, day, time, zone = m.groups()
@@ -195,8 +195,10 @@ def clean_value(keyword: str, value) -> Tuple[Optional[str], str]:
     return new, reason
 
 
-def copy_attributes(source: Dataset, keywords: Iterable[str],
-                    target: Dataset, repairs: List[Repair],
+def copy_attributes(source: Dataset,
+                    keywords: Iterable[str],
+                    target: Dataset,
+                    repairs: List[Repair],
                     type2: Iterable[str] = ()) -> None:
     """Copy single-valued string attributes from ``source`` to ``target``,
     each through :func:`clean_value`.
@@ -247,8 +249,10 @@ def _read(source: Dataset, keyword: str):
         return _shown(list(value)), 'more than one value'
     if isinstance(value, bytes):
         return value, 'undecoded bytes'
-    decode = [w for w in caught if 'decod' in str(w.message).lower()
-              or 'encoding' in str(w.message).lower()]
+    decode = [
+        w for w in caught if 'decod' in str(w.message).lower()
+        or 'encoding' in str(w.message).lower()
+    ]
     if decode:
         return str(value), (f'not decodable in the source\'s character '
                             f'set ({decode[0].message})')

@@ -324,8 +324,7 @@ def _coding_schemes() -> DicomSequence:
         (PRIVATE_SCHEME, PRIVATE_SCHEME_NAME, None),
         ('SCT', 'SNOMED CT', '2.16.840.1.113883.6.96'),
         ('DCM', 'DICOM Controlled Terminology', '1.2.840.10008.2.16.4'),
-        ('UCUM', 'Unified Code for Units of Measure',
-         '2.16.840.1.113883.6.8'),
+        ('UCUM', 'Unified Code for Units of Measure', '2.16.840.1.113883.6.8'),
     ):
         item = _dataset()
         item.CodingSchemeDesignator = designator
@@ -509,8 +508,8 @@ def _finding_groups(findings: list, ref: DicomSequence, rows: int,
     return groups
 
 
-def _image_groups(result: dict, ref: DicomSequence,
-                  algorithm: List[Dataset], where: str) -> List[Dataset]:
+def _image_groups(result: dict, ref: DicomSequence, algorithm: List[Dataset],
+                  where: str) -> List[Dataset]:
     """The image-level groups: lesion probability and presence, and the
     Normal/Abnormal call when there is one."""
     lesion = [
@@ -520,8 +519,8 @@ def _image_groups(result: dict, ref: DicomSequence,
     ] + algorithm
     if result.get('p_abnormal') is not None:
         lesion.append(
-            _num(PROBABILITY,
-                 _score(result['p_abnormal'], 'p_abnormal', where)))
+            _num(PROBABILITY, _score(result['p_abnormal'], 'p_abnormal',
+                                     where)))
     lesion += [
         _code('CONTAINS', PRESENCE,
               PRESENT if result.get('findings') else ABSENT),
@@ -560,8 +559,12 @@ def _header(ds: Dataset, sr: Dataset, where: str) -> List[Repair]:
     charset = source_charset_note(ds)
     if charset is not None:
         repairs.append(charset)
-    copy_attributes(ds, PATIENT_STUDY_TYPE2 + PATIENT_STUDY_OPTIONAL, sr,
-                    repairs, type2=PATIENT_STUDY_TYPE2)
+    copy_attributes(
+        ds,
+        PATIENT_STUDY_TYPE2 + PATIENT_STUDY_OPTIONAL,
+        sr,
+        repairs,
+        type2=PATIENT_STUDY_TYPE2)
     # De-identification Method is Type 1C on Patient Identity Removed YES:
     # the flag goes only with a method.
     copy_attributes(ds, ('PatientIdentityRemoved', 'DeidentificationMethod'),
@@ -621,15 +624,17 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
     if study_uid is None:
         study_uid = generate_uid()
         repairs.append(
-            Repair('StudyInstanceUID', 'absent',
-                   'the source has no study; the SR opens a new one and '
-                   'lists the source in it', study_uid))
+            Repair(
+                'StudyInstanceUID', 'absent',
+                'the source has no study; the SR opens a new one and '
+                'lists the source in it', study_uid))
     if source_series is None:
         source_series = generate_uid()
         repairs.append(
-            Repair('SeriesInstanceUID', 'absent',
-                   'the source has no series; the SR references it in a '
-                   'new one', source_series))
+            Repair(
+                'SeriesInstanceUID', 'absent',
+                'the source has no series; the SR references it in a '
+                'new one', source_series))
 
     ref_item = _dataset()
     ref_item.ReferencedSOPClassUID = _uid(ds, 'SOPClassUID')
@@ -653,8 +658,7 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
     findings = result.get('findings') or []
     groups = _finding_groups(findings, ref, rows, columns, where)
     groups += _image_groups(result, ref, algorithm, where)
-    measurements = _content_item('CONTAINS', 'CONTAINER',
-                                 IMAGING_MEASUREMENTS)
+    measurements = _content_item('CONTAINS', 'CONTAINER', IMAGING_MEASUREMENTS)
     measurements.ContinuityOfContent = 'CONTINUOUS'
     measurements.ContentSequence = DicomSequence(groups)
 
@@ -681,9 +685,10 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
 
     now = datetime.datetime.now()
     sop_uid = sop_instance_uid or generate_uid()
-    charset = _charset([str(e.value) for e in sr] + params + [
-        algorithm_name, model_name, str(algorithm_version)
-    ] + [str(f.get('lesion_type')) for f in findings])
+    charset = _charset([str(e.value) for e in sr] + params +
+                       [algorithm_name, model_name,
+                        str(algorithm_version)] +
+                       [str(f.get('lesion_type')) for f in findings])
     if charset:
         sr.SpecificCharacterSet = charset
         # what pydicom compares with before writing without re-encoding

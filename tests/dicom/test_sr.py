@@ -326,10 +326,12 @@ def test_any_class_name(tmp_path):
     """Classes other than the VinDr ones get a private code whose meaning
     is the name, and read back as the name."""
     src, ds = _source(tmp_path)
-    names = ['Kyphosis', 'Schmorl node (upper plate)',
-             'A very long class name that goes on beyond sixteen characters',
-             'A very long class name that goes on beyond sixteen chars 2',
-             'Wirbelkörperfraktur']
+    names = [
+        'Kyphosis', 'Schmorl node (upper plate)',
+        'A very long class name that goes on beyond sixteen characters',
+        'A very long class name that goes on beyond sixteen chars 2',
+        'Wirbelkörperfraktur'
+    ]
     findings = [
         _finding(n, 0.5, [1, 2, 10 + i, 20]) for i, n in enumerate(names)
     ]

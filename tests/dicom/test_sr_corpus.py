@@ -58,48 +58,37 @@ def _deidentified_without_method(ds):
 # warned}) or ('new study', {}, {keywords}) or ('refused', match).
 CORPUS = {
     'clean': (None, 'explicit', ('sr', {}, set())),
-    'tm_with_colons':
-    (_set(StudyTime='11:27:24'), 'explicit',
-     ('sr', dict(StudyTime='112724'), {'StudyTime'})),
-    'da_hash':
-    (_set(StudyDate='a3f9c2d1'), 'explicit',
-     ('sr', dict(StudyDate=''), {'StudyDate'})),
-    'da_year_0':
-    (_set(PatientBirthDate='00000101'), 'explicit',
-     ('sr', dict(PatientBirthDate=''), {'PatientBirthDate'})),
-    'da_acr_nema':
-    (_set(StudyDate='2019.07.31'), 'explicit',
-     ('sr', dict(StudyDate='20190731'), {'StudyDate'})),
+    'tm_with_colons': (_set(StudyTime='11:27:24'), 'explicit',
+                       ('sr', dict(StudyTime='112724'), {'StudyTime'})),
+    'da_hash': (_set(StudyDate='a3f9c2d1'), 'explicit',
+                ('sr', dict(StudyDate=''), {'StudyDate'})),
+    'da_year_0': (_set(PatientBirthDate='00000101'), 'explicit',
+                  ('sr', dict(PatientBirthDate=''), {'PatientBirthDate'})),
+    'da_acr_nema': (_set(StudyDate='2019.07.31'), 'explicit',
+                    ('sr', dict(StudyDate='20190731'), {'StudyDate'})),
     'sex_0000': (_set(PatientSex='0000'), 'explicit',
                  ('sr', dict(PatientSex=''), {'PatientSex'})),
-    'empty_charset':
-    (_set(SpecificCharacterSet=''), 'explicit',
-     ('sr', {}, {'SpecificCharacterSet'})),
-    'code_extension_alone':
-    (_set(SpecificCharacterSet='ISO 2022 IR 100'), 'explicit',
-     ('sr', {}, {'SpecificCharacterSet'})),
-    'unknown_charset':
-    (_set(SpecificCharacterSet='ISO_IR 999'), 'explicit',
-     ('sr', {}, {'SpecificCharacterSet'})),
-    'latin1_name': (_set(
-        SpecificCharacterSet='ISO_IR 100', PatientName='Müller^Jürgen'),
-                    'explicit',
-                    ('sr', dict(PatientName='Müller^Jürgen'), set())),
-    'utf8_name': (_set(
-        SpecificCharacterSet='ISO_IR 192', PatientName='山田^太郎'), 'explicit',
-                  ('sr', dict(PatientName='山田^太郎'), set())),
+    'empty_charset': (_set(SpecificCharacterSet=''), 'explicit',
+                      ('sr', {}, {'SpecificCharacterSet'})),
+    'code_extension_alone': (_set(SpecificCharacterSet='ISO 2022 IR 100'),
+                             'explicit', ('sr', {}, {'SpecificCharacterSet'})),
+    'unknown_charset': (_set(SpecificCharacterSet='ISO_IR 999'), 'explicit',
+                        ('sr', {}, {'SpecificCharacterSet'})),
+    'latin1_name':
+    (_set(SpecificCharacterSet='ISO_IR 100', PatientName='Müller^Jürgen'),
+     'explicit', ('sr', dict(PatientName='Müller^Jürgen'), set())),
+    'utf8_name': (_set(SpecificCharacterSet='ISO_IR 192', PatientName='山田^太郎'),
+                  'explicit', ('sr', dict(PatientName='山田^太郎'), set())),
     'pn_too_many_components':
     (_set(PatientName='Doe^John^A^Dr^Jr^III^IV'), 'explicit',
      ('sr', dict(PatientName='Doe^John^A^Dr^Jr III IV'), {'PatientName'})),
     'as_without_unit': (_set(PatientAge='45'), 'explicit',
                         ('sr', dict(PatientAge=None), {'PatientAge'})),
-    'dt_invalid':
-    (_set(AcquisitionDateTime='yesterday'), 'explicit',
-     ('sr', dict(AcquisitionDateTime=None), set())),
-    'lo_too_long':
-    (_set(StudyDescription='SPINE ' * 14), 'explicit',
-     ('sr', dict(StudyDescription=('SPINE ' * 11)[:64].strip()),
-      {'StudyDescription'})),
+    'dt_invalid': (_set(AcquisitionDateTime='yesterday'), 'explicit',
+                   ('sr', dict(AcquisitionDateTime=None), set())),
+    'lo_too_long': (_set(StudyDescription='SPINE ' * 14), 'explicit',
+                    ('sr', dict(StudyDescription=('SPINE ' * 11)[:64].strip()),
+                     {'StudyDescription'})),
     'lo_control_chars':
     (_set(StudyDescription='L-SPINE\x01AP'), 'explicit',
      ('sr', dict(StudyDescription='L-SPINE AP'), {'StudyDescription'})),
@@ -107,17 +96,19 @@ CORPUS = {
     (_set(AccessionNumber='A' * 20), 'explicit',
      ('sr', dict(AccessionNumber=''), {'AccessionNumber'})),
     'deidentified_without_method':
-    (_deidentified_without_method, 'explicit',
-     ('sr', dict(PatientIdentityRemoved=None,
-                 DeidentificationMethodCodeSequence=None),
-      {'PatientIdentityRemoved'})),
+    (_deidentified_without_method,
+     'explicit', ('sr',
+                  dict(
+                      PatientIdentityRemoved=None,
+                      DeidentificationMethodCodeSequence=None),
+                  {'PatientIdentityRemoved'})),
     'no_patient_id_name': (_delete('PatientID', 'PatientName'), 'explicit',
                            ('sr', dict(PatientID='', PatientName=''), set())),
     'retired_and_private': (_retired_and_private, 'explicit',
                             ('sr', dict(DataSetType=None), set())),
-    'private_sop_class':
-    (_set(SOPClassUID='1.2.840.113619.4.30'), 'explicit',
-     ('refused', 'SOP class 1.2.840.113619.4.30 is private')),
+    'private_sop_class': (_set(SOPClassUID='1.2.840.113619.4.30'), 'explicit',
+                          ('refused',
+                           'SOP class 1.2.840.113619.4.30 is private')),
     'hex_study_uid': (_set(StudyInstanceUID=HEX_UID), 'explicit',
                       ('sr', dict(StudyInstanceUID=HEX_UID), set())),
     'long_series_uid': (_set(SeriesInstanceUID=LONG_UID), 'explicit',
@@ -219,8 +210,9 @@ def test_each_source_has_its_outcome(corpus, name):
     kind, values, warned = expected
     # each repair names the file, the attribute and the value found
     assert {r.split(': ', 1)[1].split(' ', 1)[0] for r in repairs} == warned
-    assert all(r.startswith(CORPUS and f'{made.rsplit("/sr/", 1)[0]}/{name}')
-               for r in repairs)
+    assert all(
+        r.startswith(CORPUS and f'{made.rsplit("/sr/", 1)[0]}/{name}')
+        for r in repairs)
     sr = pydicom.dcmread(made)
     for keyword, value in values.items():
         if value is None:
