@@ -5,7 +5,9 @@ import highdicom as hd
 import numpy as np
 import pydicom
 import pytest
-from _tools import dciodvfy_errors, dsrdump_problems, ohif_hydrate
+from _sr_cases import (COLUMNS, ROWS, check_ohif, check_sr, finding_dict,
+                       result_dict)
+from _tools import ohif_hydrate
 from pydicom.sr.codedict import codes
 
 from mmspine import __version__
@@ -14,8 +16,6 @@ from mmspine.dicom.sr import (LESION_CODES, PRIVATE_SCHEME, BoxClippedWarning,
                               class_code, read_findings_sr, write_findings_sr)
 from mmspine.fileio import TMP_MARK
 from mmspine.metainfo import ALL_LESION_TYPES
-
-ROWS, COLUMNS = 80, 56
 
 
 def _source(tmp_path, name='src.dicom'):
@@ -26,45 +26,14 @@ def _source(tmp_path, name='src.dicom'):
     return path, ds
 
 
-def _result(ds, findings, p_abnormal=0.73, abnormal=True):
-    return dict(
-        source=ds.filename if hasattr(ds, 'filename') else '',
-        image_id='src',
-        status='ok',
-        reason='',
-        is_dicom=True,
-        study_instance_uid=ds.StudyInstanceUID,
-        series_instance_uid=ds.SeriesInstanceUID,
-        sop_instance_uid=ds.SOPInstanceUID,
-        sop_class_uid=ds.SOPClassUID,
-        rows=ROWS,
-        columns=COLUMNS,
-        pixel_spacing=[0.15, 0.15],
-        p_abnormal=p_abnormal,
-        abnormal=abnormal,
-        rule=dict(c=0.28, k=0.5) if p_abnormal is not None else None,
-        findings=findings,
-        model=dict(
-            detectors=['det_a', 'det_b'], classifiers=['densenet_tiny']))
-
-
-def _finding(lesion_type, score, bbox):
-    return dict(
-        label=0,
-        lesion_type=lesion_type,
-        score=score,
-        bbox=bbox,
-        bbox_mm=[v * 0.15 for v in bbox])
-
-
 FINDINGS = [
-    _finding('Osteophytes', 0.91, [1.25, 2.5, 20.1, 30.7]),
-    _finding('Surgical implant', 0.4, [10.0, 12.0, 40.0, 60.0]),
-    _finding('Other lesions', 0.55, [0.0, 33.3, 55.9, 80.0]),
+    finding_dict('Osteophytes', 0.91, [1.25, 2.5, 20.1, 30.7]),
+    finding_dict('Surgical implant', 0.4, [10.0, 12.0, 40.0, 60.0]),
+    finding_dict('Other lesions', 0.55, [0.0, 33.3, 55.9, 80.0]),
 ]
 # One finding of every lesion type, each with its own box.
 FINDINGS += [
-    _finding(t, 0.5 + 0.01 * i, [i, i / 3, i + 10.5, i + 20.25])
+    finding_dict(t, 0.5 + 0.01 * i, [i, i / 3, i + 10.5, i + 20.25])
     for i, t in enumerate(ALL_LESION_TYPES)
     if t not in {f['lesion_type']
                  for f in FINDINGS}
@@ -78,11 +47,11 @@ def written(tmp_path_factory):
     src_path, ds = _source(tmp)
     srs = {}
     cases = dict(
-        full=_result(ds, FINDINGS),
-        empty=_result(ds, [], p_abnormal=0.12, abnormal=False),
-        no_classifier=_result(ds, [], p_abnormal=None, abnormal=None),
+        full=result_dict(ds, FINDINGS),
+        empty=result_dict(ds, [], p_abnormal=0.12, abnormal=False),
+        no_classifier=result_dict(ds, [], p_abnormal=None, abnormal=None),
         # highdicom's parser is slow: a short report for it.
-        short=_result(ds, FINDINGS[:3]))
+        short=result_dict(ds, FINDINGS[:3]))
     for name, result in cases.items():
         out = str(tmp / 'out' / f'{name}.dcm')
         # The source given as a path and as a dataset.
@@ -126,7 +95,7 @@ def test_uids_and_evidence(written):
     assert len(uids) == len(written['srs'])
 
 
-def test_read_back_equals_result(written):
+def test_read_back_equalsresult_dict(written):
     ds = written['ds']
     out, result = written['srs']['full']
     read = read_findings_sr(out)
@@ -212,7 +181,8 @@ def test_written_atomically(written):
 
 def test_box_clipped_to_grid(tmp_path):
     src, ds = _source(tmp_path)
-    result = _result(ds, [_finding('Fracture', 0.8, [-0.01, 3, 56.02, 80])])
+    result = result_dict(
+        ds, [finding_dict('Fracture', 0.8, [-0.01, 3, 56.02, 80])])
     out = str(tmp_path / 'sr.dcm')
     with warnings.catch_warnings():
         # round-off beyond the grid is clipped without a word
@@ -231,7 +201,7 @@ def test_deidentified_source(tmp_path):
     for keyword in removed:
         delattr(ds, keyword)
     out = str(tmp_path / 'sr.dcm')
-    write_findings_sr(ds, _result(ds, FINDINGS[:1]), out)
+    write_findings_sr(ds, result_dict(ds, FINDINGS[:1]), out)
     sr = pydicom.dcmread(out)
     for keyword in removed:
         assert keyword in sr and not sr[keyword].value
@@ -246,19 +216,19 @@ def test_deidentified_source(tmp_path):
     (dict(sop_instance_uid='1.2.3'), 'does not match the source'),
     (dict(rows=ROWS + 1), 'rows=81'),
     (dict(status='failed', reason='colour'), 'status .failed'),
-    (dict(findings=[_finding('', 0.5, [0, 0, 1, 1])]),
+    (dict(findings=[finding_dict('', 0.5, [0, 0, 1, 1])]),
      'finding 0: lesion_type: class name must be a non-empty string'),
-    (dict(findings=[_finding('Fracture', 0.5, [5, 0, 1, 1])]),
+    (dict(findings=[finding_dict('Fracture', 0.5, [5, 0, 1, 1])]),
      'finding 0: bbox .* is not xyxy'),
-    (dict(findings=[_finding('Fracture', 0.5, [0, 1])]),
+    (dict(findings=[finding_dict('Fracture', 0.5, [0, 1])]),
      'finding 0: bbox must be 4 numbers'),
-    (dict(findings=[_finding('Fracture', 1.5, [0, 0, 1, 1])]),
+    (dict(findings=[finding_dict('Fracture', 1.5, [0, 0, 1, 1])]),
      r'score must lie in \[0, 1\]'),
     (dict(p_abnormal=float('nan')), r'p_abnormal must lie in \[0, 1\]'),
 ])
-def test_bad_result(tmp_path, change, match):
+def test_badresult_dict(tmp_path, change, match):
     src, ds = _source(tmp_path)
-    result = dict(_result(ds, FINDINGS), **change)
+    result = dict(result_dict(ds, FINDINGS), **change)
     out = tmp_path / 'sr.dcm'
     with pytest.raises(ValueError, match=match) as info:
         write_findings_sr(src, result, str(out))
@@ -272,18 +242,9 @@ def test_source_not_dicom(tmp_path):
     src, ds = _source(tmp_path)
     with pytest.raises(ValueError, match='scan.png: source is not a DICOM'):
         write_findings_sr(
-            str(bad), _result(ds, FINDINGS), str(tmp_path / 'sr.dcm'))
+            str(bad), result_dict(ds, FINDINGS), str(tmp_path / 'sr.dcm'))
     with pytest.raises(ValueError, match='not a DICOM SR'):
         read_findings_sr(src)
-
-
-def check_sr(path, source_uids=(), source_uid_keywords=()):
-    """The checks every SR the tests write passes: dcmtk's dsrdump (exit 0,
-    nothing on stderr) and dicom3tools' dciodvfy (no Error line), both but
-    for non-conformant source UIDs referenced as they are (``source_uids``,
-    and the attributes that hold them)."""
-    assert dsrdump_problems(path, source_uid_keywords) == [], path
-    assert dciodvfy_errors(path, source_uids) == [], path
 
 
 def test_every_sr_passes_dsrdump_and_dciodvfy(written):
@@ -293,7 +254,7 @@ def test_every_sr_passes_dsrdump_and_dciodvfy(written):
         check_sr(path)
 
 
-def test_ohif_reader_hydrates_every_finding(written):
+def test_ohif_reader_hydrates_everyfinding_dict(written):
     """OHIF's SR reader loads each finding group as a RectangleROI labelled
     with the class, its box within 0.5 px, and reads the score from the
     NUM it takes as the measurement."""
@@ -301,25 +262,6 @@ def test_ohif_reader_hydrates_every_finding(written):
     loaded = ohif_hydrate([written['srs'][n][0] for n in names])
     for name, got in zip(names, loaded):
         check_ohif(got, written['srs'][name][1])
-
-
-def check_ohif(got: dict, result: dict, rows=ROWS, columns=COLUMNS):
-    findings = result['findings']
-    assert len(got['rectangles']) == len(findings), got['path']
-    assert got['other'] == {}
-    for rect, finding in zip(got['rectangles'], findings):
-        assert rect['label'] == finding['lesion_type']
-        assert rect['measurement'] == 'Probability'
-        assert rect['score'] == pytest.approx(finding['score'], abs=1e-6)
-        x1, y1, x2, y2 = finding['bbox']
-        x1, x2 = (min(max(v, 0), columns) for v in (x1, x2))
-        y1, y2 = (min(max(v, 0), rows) for v in (y1, y2))
-        points = np.array(rect['points'])[:, :2]
-        # RectangleROI's handles: top left, top right, bottom left, bottom
-        # right
-        np.testing.assert_allclose(
-            points, [[x1, y1], [x2, y1], [x1, y2], [x2, y2]], atol=0.5)
-        assert rect['sopInstanceUid'] == result['sop_instance_uid']
 
 
 def test_any_class_name(tmp_path):
@@ -333,10 +275,10 @@ def test_any_class_name(tmp_path):
         'Wirbelkörperfraktur'
     ]
     findings = [
-        _finding(n, 0.5, [1, 2, 10 + i, 20]) for i, n in enumerate(names)
+        finding_dict(n, 0.5, [1, 2, 10 + i, 20]) for i, n in enumerate(names)
     ]
     out = str(tmp_path / 'sr.dcm')
-    write_findings_sr(src, _result(ds, findings), out)
+    write_findings_sr(src, result_dict(ds, findings), out)
     read = read_findings_sr(out)
     assert [f['lesion_type'] for f in read['findings']] == names
     got = {f['code']['value'] for f in read['findings']}
@@ -359,7 +301,7 @@ def test_legacy_source_without_dicm_prefix(tmp_path):
     with open(legacy, 'rb') as f:
         assert f.read(132)[128:] != b'DICM'
     out = str(tmp_path / 'legacy_sr.dcm')
-    write_findings_sr(legacy, _result(ds, FINDINGS[:1]), out)
+    write_findings_sr(legacy, result_dict(ds, FINDINGS[:1]), out)
     back = read_findings_sr(out)
     assert back['study_instance_uid'] == ds.StudyInstanceUID
     assert back['referenced_sop_instance_uids'] == [ds.SOPInstanceUID]
@@ -372,14 +314,14 @@ def test_box_beyond_grid_is_clipped_with_a_warning(tmp_path):
     src, ds = _source(tmp_path)
     # 2 px is the tolerance on these small sides
     findings = [
-        _finding('Fracture', 0.8, [1, 3, 20, 40]),
-        _finding('Fracture', 0.7, [-1.5, 3, 20, ROWS + 1.9]),
-        _finding('Fracture', 0.6, [-2.5, 3, 20, 40]),
-        _finding('Ankylosis', 0.5, [5, -500, 400, 50]),
+        finding_dict('Fracture', 0.8, [1, 3, 20, 40]),
+        finding_dict('Fracture', 0.7, [-1.5, 3, 20, ROWS + 1.9]),
+        finding_dict('Fracture', 0.6, [-2.5, 3, 20, 40]),
+        finding_dict('Ankylosis', 0.5, [5, -500, 400, 50]),
     ]
     out = str(tmp_path / 'sr.dcm')
     with pytest.warns(BoxClippedWarning) as record:
-        write_findings_sr(src, _result(ds, findings), out)
+        write_findings_sr(src, result_dict(ds, findings), out)
     (warning, ) = record
     assert 'src.dicom: 2 finding box(es) reach beyond the 56 x 80' in \
         str(warning.message)

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 import numpy as np
 import pydicom
 import pytest
+from _sr_cases import check_ohif, check_sr, finding_dict, result_dict
 from _tools import ohif_hydrate
 from pydicom import config
 from pydicom.uid import ExplicitVRBigEndian, ImplicitVRLittleEndian
-from test_sr import _finding, _result, check_ohif, check_sr
 
 from mmspine.dicom import build_dataset, write_legacy_dicom
 from mmspine.dicom.sanitize import HeaderRepairWarning, clean_value
@@ -23,8 +23,8 @@ from mmspine.dicom.sr import read_findings_sr, write_findings_sr
 
 ROWS, COLUMNS = 80, 56
 FINDINGS = [
-    _finding('Osteophytes', 0.91, [1.25, 2.5, 20.1, 30.7]),
-    _finding('Kyphosis', 0.4, [10.0, 12.0, 40.0, 60.0]),
+    finding_dict('Osteophytes', 0.91, [1.25, 2.5, 20.1, 30.7]),
+    finding_dict('Kyphosis', 0.4, [10.0, 12.0, 40.0, 60.0]),
 ]
 LONG_UID = '1.2.826.0.1.3680043.8.498.' + '1234567890' * 5  # 76 chars
 HEX_UID = '1.2.840.113619.2.55.3.604688119.96f.1234567890.1ab'
@@ -181,7 +181,7 @@ def corpus(tmp_path_factory):
         for keyword in ('StudyInstanceUID', 'SeriesInstanceUID',
                         'SOPInstanceUID', 'SOPClassUID'):
             setattr(full, keyword, ds.get(keyword))
-        result = _result(full, FINDINGS)
+        result = result_dict(full, FINDINGS)
         sr_path = str(tmp / 'sr' / f'{name}.dcm')
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
