@@ -19,8 +19,8 @@ the boxes left unmatched on either side (missed, extra): findings sorted by
 score and compared by index would count a near-tie that swaps order as a
 score change.
 
-``--sr`` times the SR writer alone (fast path against highdicom's own
-constructor, interleaved, 100 findings); ``--feature-check`` shows how far
+``--sr`` times the SR writer alone (building and writing an SR of 100
+findings); ``--feature-check`` shows how far
 each lever moves the FPN features, the RoI features and the scores on one
 image, and that mmcv's RoIAlign misreads channels-last feature maps.
 
