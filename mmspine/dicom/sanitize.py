@@ -150,8 +150,6 @@ def clean_value(keyword: str, value) -> Tuple[Optional[str], str]:
     """
     vr = dictionary_VR(keyword)
     text = '' if value is None else str(value)
-    if vr == 'PN' and not isinstance(value, str):
-        text = str(value)
     if text == '':
         return '', ''
     if _CONTROL.search(text) or '\\' in text:
@@ -236,8 +234,7 @@ def _read(source: Dataset, keyword: str):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         try:
-            elem = source.get(keyword)
-            value = None if elem is None else source[keyword].value
+            value = source[keyword].value if keyword in source else None
         except Exception as exc:  # a value pydicom cannot convert
             return None, f'unreadable ({type(exc).__name__}: {exc})'
     if value is None:
@@ -261,24 +258,25 @@ def _read(source: Dataset, keyword: str):
 
 def source_charset_note(source: Dataset) -> Optional[Repair]:
     """A :class:`Repair` for a Specific Character Set that is empty,
-    unknown or a code extension without its base: the values are read
-    with pydicom's fallback and written in UTF-8, which is a repair."""
+    unknown or a code extension without its base. The SR never copies it
+    (it names its own: ASCII, Latin-1 or UTF-8); values were read with
+    pydicom's fallback, Latin-1, which may not be what the source meant."""
     from pydicom.charset import python_encoding
     if 'SpecificCharacterSet' not in source:
         return None
     value = source.SpecificCharacterSet
     terms = [value] if isinstance(value, str) else list(value)
+    fallback = '; its values read as Latin-1'
     if not any(t.strip() for t in terms):
         return Repair('SpecificCharacterSet', _shown(value),
-                      'empty character set', 'ISO_IR 192')
+                      'empty character set' + fallback)
     unknown = [t for t in terms if t.strip() not in python_encoding]
     if unknown:
         return Repair('SpecificCharacterSet', _shown(value),
-                      f'unknown character set {unknown[0]!r}', 'ISO_IR 192')
+                      f'unknown character set {unknown[0]!r}' + fallback)
     if len(terms) == 1 and terms[0].startswith('ISO 2022'):
         return Repair('SpecificCharacterSet', _shown(value),
-                      'code extension without a base character set',
-                      'ISO_IR 192')
+                      'code extension without a base character set' + fallback)
     return None
 
 
