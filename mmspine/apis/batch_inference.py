@@ -86,6 +86,7 @@ def _write_outputs(inferencer, result: dict, image: LoadedImage,
                            overlay_size, overlay_score_thr)
         except Exception as exc:
             problems.append(f'overlay not written: {describe_error(exc)}')
+            _remove_stale(paths['overlay'])
     if sr and result['is_dicom']:
         from ..dicom.sr import (BoxClippedWarning, HeaderRepairWarning,
                                 write_findings_sr)
@@ -97,6 +98,7 @@ def _write_outputs(inferencer, result: dict, image: LoadedImage,
                 write_findings_sr(image.dataset, result, paths['sr'])
         except Exception as exc:
             problems.append(f'SR not written: {describe_error(exc)}')
+            _remove_stale(paths['sr'])
         for w in caught:
             if issubclass(w.category, noted):
                 notes.append(f'note: {w.message}')
@@ -107,6 +109,13 @@ def _write_outputs(inferencer, result: dict, image: LoadedImage,
     # input whose overlay or SR is missing)
     write_json(dict(settings=settings, result=result), paths['result'])
     return notes, problems
+
+
+def _remove_stale(path: str) -> None:
+    """Remove an earlier run's output that this run could not redo: it
+    would show findings that are no longer the input's."""
+    if osp.isfile(path):
+        os.remove(path)
 
 
 def _write_overlay(inferencer, result: dict, image: LoadedImage, path: str,
