@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from typing import List, Sequence
 
+import numpy as np
 import pytest
 
 #: Set to '1' to turn a missing tool into a test failure.
@@ -119,3 +120,33 @@ def ohif_hydrate(paths: Sequence[str]) -> List[dict]:
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def check_sr(path, source_uids=(), source_uid_keywords=()):
+    """The checks every SR the tests write passes: dcmtk's dsrdump (exit 0,
+    nothing on stderr) and dicom3tools' dciodvfy (no Error line), both but
+    for non-conformant source UIDs referenced as they are (``source_uids``,
+    and the attributes that hold them)."""
+    assert dsrdump_problems(path, source_uid_keywords) == [], path
+    assert dciodvfy_errors(path, source_uids) == [], path
+
+
+def check_ohif(got: dict, result: dict, rows=None, columns=None):
+    findings = result['findings']
+    rows = rows or result['rows']
+    columns = columns or result['columns']
+    assert len(got['rectangles']) == len(findings), got['path']
+    assert got['other'] == {}
+    for rect, finding in zip(got['rectangles'], findings):
+        assert rect['label'] == finding['lesion_type']
+        assert rect['measurement'] == 'Probability'
+        assert rect['score'] == pytest.approx(finding['score'], abs=1e-6)
+        x1, y1, x2, y2 = finding['bbox']
+        x1, x2 = (min(max(v, 0), columns) for v in (x1, x2))
+        y1, y2 = (min(max(v, 0), rows) for v in (y1, y2))
+        points = np.array(rect['points'])[:, :2]
+        # RectangleROI's handles: top left, top right, bottom left, bottom
+        # right
+        np.testing.assert_allclose(
+            points, [[x1, y1], [x2, y1], [x1, y2], [x2, y2]], atol=0.5)
+        assert rect['sopInstanceUid'] == result['sop_instance_uid']

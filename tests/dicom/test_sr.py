@@ -5,9 +5,8 @@ import highdicom as hd
 import numpy as np
 import pydicom
 import pytest
-from _sr_cases import (COLUMNS, ROWS, check_ohif, check_sr, finding_dict,
-                       result_dict)
-from _tools import ohif_hydrate
+from _sr_cases import COLUMNS, ROWS, finding_dict, result_dict
+from _tools import check_ohif, check_sr, ohif_hydrate
 from pydicom.sr.codedict import codes
 
 from mmspine import __version__

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 import numpy as np
 import pydicom
 import pytest
-from _sr_cases import check_ohif, check_sr, finding_dict, result_dict
-from _tools import ohif_hydrate
+from _sr_cases import finding_dict, result_dict
+from _tools import check_ohif, check_sr, ohif_hydrate
 from pydicom import config
 from pydicom.uid import ExplicitVRBigEndian, ImplicitVRLittleEndian
 
