@@ -42,8 +42,10 @@ class (the SR's regions must be selected from an IMAGE item of a standard
 class; dcmtk rejects the SR otherwise). Source UIDs are referenced as
 they are, conformant or not: they name instances in an archive.
 
-The document is built with pydicom alone: 4x quicker than through
-highdicom's content items, and every element written is ours to choose.
+The document is built with pydicom alone: highdicom's Measurement cannot
+hold an SCOORD (only images) under its NUM, and building and writing is
+about 5x quicker this way (``benchmarks/README.md``); every element
+written is ours to choose.
 Free of torch and mmdet.
 
 Coordinates follow DICOM's image coordinate system (PS3.3 C.18.6.1.2):
