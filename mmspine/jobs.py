@@ -15,6 +15,11 @@ from typing import IO, Any, Callable, Dict, List, Optional, Sequence
 
 #: The status of an item that failed; any makes the exit code 1.
 FAILED = 'failed'
+#: The status of an item whose main result was kept but a secondary output
+#: was not written (e.g. an SR); without failures the exit code is 3.
+PARTIAL = 'partial'
+#: Exit code of a job with partial items and no failed one.
+EXIT_PARTIAL = 3
 
 
 @dataclass
@@ -29,6 +34,7 @@ class JobSummary:
         statuses (Sequence[str]): Statuses printed even at 0, in this
             order, before any other in ``counts``.
         failures (list[str]): ``'item: reason'`` of each failed item.
+        partial (list[str]): ``'item: reason'`` of each partial item.
         outputs (dict[str, str]): What was written -> its path; each is
             an attribute too (``summary.report``).
         notes (list[str]): Further lines: per-class counts, figures.
@@ -41,6 +47,7 @@ class JobSummary:
     counts: Dict[str, int] = field(default_factory=dict)
     statuses: Sequence[str] = ()
     failures: List[str] = field(default_factory=list)
+    partial: List[str] = field(default_factory=list)
     outputs: Dict[str, str] = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
     rows: List[Dict[str, Any]] = field(default_factory=list)
@@ -62,12 +69,13 @@ class JobSummary:
 
     def add_rows(self, rows: Sequence[Dict[str, Any]], item: str) -> None:
         """Keep report ``rows``, counted by their ``'status'``; a failed one
-        is listed by its ``item`` column and ``'reason'``."""
+        or partial one is listed by its ``item`` column and ``'reason'``."""
         for row in rows:
             self.rows.append(row)
             self.count(row['status'])
-            if row['status'] == FAILED:
-                self.failures.append(
+            listed = {FAILED: self.failures, PARTIAL: self.partial}
+            if row['status'] in listed:
+                listed[row['status']].append(
                     f'{row[item] or row.get("image_id")}: {row["reason"]}')
 
     @property
@@ -81,8 +89,11 @@ class JobSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 when no item failed, 1 otherwise."""
-        return 1 if self.failed else 0
+        """1 when an item failed, else :data:`EXIT_PARTIAL` when an item is
+        partial, else 0."""
+        if self.failed:
+            return 1
+        return EXIT_PARTIAL if self.counts.get(PARTIAL) else 0
 
     def format(self, max_listed: int = 10) -> str:
         """A few lines: counts, notes, the first failures, the outputs."""
@@ -94,12 +105,13 @@ class JobSummary:
             parts = ', '.join(f'{self.counts.get(s, 0)} {s}' for s in order)
             line += f' {self.total} {self.unit}: {parts}'
         lines = [line] + self.notes
-        if self.failures:
-            lines.append('failed:')
-            lines.extend(f'  {f}' for f in self.failures[:max_listed])
-            if len(self.failures) > max_listed:
-                lines.append(
-                    f'  ... and {len(self.failures) - max_listed} more')
+        for title, listed in (('failed', self.failures), ('partial',
+                                                          self.partial)):
+            if listed:
+                lines.append(f'{title}:')
+                lines.extend(f'  {f}' for f in listed[:max_listed])
+                if len(listed) > max_listed:
+                    lines.append(f'  ... and {len(listed) - max_listed} more')
         width = max((len(k) for k in self.outputs), default=0) + 1
         lines.extend(f'{k + ":":<{width}} {v}'
                      for k, v in self.outputs.items())
@@ -161,6 +173,7 @@ def call_with_args(fn: Callable, args: argparse.Namespace, **overrides) -> Any:
 
 
 __all__ = [
-    'FAILED', 'JobSummary', 'add_phantom_args', 'add_workers',
-    'call_with_args', 'job_parser', 'options_for', 'print_summary'
+    'EXIT_PARTIAL', 'FAILED', 'PARTIAL', 'JobSummary', 'add_phantom_args',
+    'add_workers', 'call_with_args', 'job_parser', 'options_for',
+    'print_summary'
 ]

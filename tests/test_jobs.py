@@ -3,8 +3,11 @@ import argparse
 
 import pytest
 
-from mmspine.jobs import (JobSummary, add_phantom_args, call_with_args,
-                          job_parser, options_for, print_summary)
+from mmspine.jobs import (EXIT_PARTIAL, FAILED, PARTIAL, JobSummary,
+                          add_phantom_args, call_with_args, job_parser,
+                          options_for, print_summary)
+
+DONE = 'done'
 
 
 def test_summary_counts_failures_and_outputs(capsys):
@@ -46,6 +49,22 @@ def test_summary_lists_at_most_max_listed():
     assert lines[1] == 'a note'
     assert lines[-1] == '  ... and 9 more'
     assert sum(line.endswith(': bad') for line in lines) == 3
+
+
+def test_summary_partial_items_exit_3():
+    summary = JobSummary('infer', statuses=(DONE, PARTIAL, FAILED))
+    summary.add_rows([
+        dict(source='a.dcm', status=DONE, reason=''),
+        dict(source='b.dcm', status=PARTIAL, reason='SR not written: x'),
+    ], 'source')
+    assert summary.exit_code == EXIT_PARTIAL == 3
+    text = summary.format()
+    assert text.splitlines()[0] == 'infer: 2 files: 1 done, 1 partial, ' \
+        '0 failed'
+    assert 'partial:\n  b.dcm: SR not written: x' in text
+    # a failure outweighs a partial item
+    summary.add_rows([dict(source='c', status=FAILED, reason='bad')], 'source')
+    assert summary.exit_code == 1
 
 
 def test_summary_without_failures_exits_0():

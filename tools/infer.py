@@ -1,5 +1,10 @@
 """Findings from radiographs: detectors (WBF), optional classifiers and the
-decision rule; writes findings.json, findings.csv, overlays and DICOM SRs."""
+decision rule; writes findings.json, findings.csv, overlays and DICOM SRs.
+
+Exit code 0 when every input is done, 1 when an input failed, 3 when none
+failed but an input is partial: its findings are in findings.json and
+findings.csv, its overlay or SR could not be written (infer_report.csv
+says why)."""
 import argparse
 import sys
 
@@ -10,7 +15,9 @@ from mmspine.jobs import call_with_args, print_summary
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         'inputs',
         nargs='+',

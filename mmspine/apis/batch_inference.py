@@ -12,7 +12,7 @@ import os.path as osp
 import sys
 import time
 import warnings
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -21,7 +21,7 @@ from tqdm import tqdm
 from ..dicom.batch import log_line
 from ..dicom.voi import describe_error
 from ..fileio import atomic_write
-from ..jobs import JobSummary
+from ..jobs import PARTIAL, JobSummary
 from ..version import __version__
 from .findings import (FAILED, OK, failed_result, write_findings_csv,
                        write_findings_json, write_json)
@@ -68,35 +68,68 @@ def _previous(item: InferenceInput, paths: Dict[str, str], settings: dict,
 def _write_outputs(inferencer, result: dict, image: LoadedImage,
                    paths: Dict[str, str], settings: dict, overlays: bool,
                    sr: bool, overlay_size: Optional[int],
-                   overlay_score_thr: float) -> str:
-    """Write one input's outputs; returns notes for the report ('' if none).
+                   overlay_score_thr: float) -> Tuple[List[str], List[str]]:
+    """Write one input's outputs.
+
+    The findings never depend on the overlay or the SR: an output that
+    cannot be written is a problem of the input (status 'partial'), and its
+    result JSON is written all the same.
+
+    Returns:
+        tuple: notes (values repaired, boxes clipped) and problems (an
+        output not written, and why) for the report.
     """
-    notes = []
+    notes, problems = [], []
     if overlays:
-        os.makedirs(osp.dirname(paths['overlay']), exist_ok=True)
-        pixels = image.pixels[inferencer.detectors[0].mode]
-        canvas = draw_overlay(
-            pixels, result, overlay_size, min_score=overlay_score_thr)
-        ok, png = cv2.imencode('.png', canvas)
-        if not ok:
-            raise OSError(f'PNG encoding failed for {paths["overlay"]}')
-        with atomic_write(paths['overlay'], 'wb') as f:
-            f.write(png.tobytes())
+        try:
+            _write_overlay(inferencer, result, image, paths['overlay'],
+                           overlay_size, overlay_score_thr)
+        except Exception as exc:
+            problems.append(f'overlay not written: {describe_error(exc)}')
+            _remove_stale(paths['overlay'])
     if sr and result['is_dicom']:
-        from ..dicom.sr import BoxClippedWarning, write_findings_sr
-        os.makedirs(osp.dirname(paths['sr']), exist_ok=True)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always', BoxClippedWarning)
-            write_findings_sr(image.dataset, result, paths['sr'])
+        from ..dicom.sr import (BoxClippedWarning, HeaderRepairWarning,
+                                write_findings_sr)
+        noted = (BoxClippedWarning, HeaderRepairWarning)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter('always', noted)
+                os.makedirs(osp.dirname(paths['sr']), exist_ok=True)
+                write_findings_sr(image.dataset, result, paths['sr'])
+        except Exception as exc:
+            problems.append(f'SR not written: {describe_error(exc)}')
+            _remove_stale(paths['sr'])
         for w in caught:
-            if issubclass(w.category, BoxClippedWarning):
+            if issubclass(w.category, noted):
                 notes.append(f'note: {w.message}')
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename,
                                        w.lineno)
-    # last: its presence marks the input as complete
+    # last: its presence marks the input as complete (a rerun redoes an
+    # input whose overlay or SR is missing)
     write_json(dict(settings=settings, result=result), paths['result'])
-    return '; '.join(notes)
+    return notes, problems
+
+
+def _remove_stale(path: str) -> None:
+    """Remove an earlier run's output that this run could not redo: it
+    would show findings that are no longer the input's."""
+    if osp.isfile(path):
+        os.remove(path)
+
+
+def _write_overlay(inferencer, result: dict, image: LoadedImage, path: str,
+                   overlay_size: Optional[int],
+                   overlay_score_thr: float) -> None:
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    pixels = image.pixels[inferencer.detectors[0].mode]
+    canvas = draw_overlay(
+        pixels, result, overlay_size, min_score=overlay_score_thr)
+    ok, png = cv2.imencode('.png', canvas)
+    if not ok:
+        raise OSError(f'PNG encoding failed for {path}')
+    with atomic_write(path, 'wb') as f:
+        f.write(png.tobytes())
 
 
 def infer_to_dir(inferencer,
@@ -112,10 +145,11 @@ def infer_to_dir(inferencer,
 
     ``out_dir`` gets ``findings.json`` (every input's result),
     ``findings.csv`` (VinDr CSV rows plus score and p_abnormal),
-    ``infer_report.csv`` (one row per input: done, skipped or failed, and
-    why), ``results/`` (one JSON per input, for resuming), and with the
-    switches ``overlays/`` (PNG per input) and ``sr/`` (DICOM SR per DICOM
-    input, ``mmspine.dicom.sr.write_findings_sr``).
+    ``infer_report.csv`` (one row per input: done, partial, skipped or
+    failed, and why or what was repaired), ``results/`` (one JSON per
+    input, for resuming), and with the switches ``overlays/`` (PNG per
+    input) and ``sr/`` (DICOM SR per DICOM input,
+    ``mmspine.dicom.sr.write_findings_sr``).
 
     Args:
         inferencer (SpineInferencer): The models.
@@ -131,7 +165,9 @@ def infer_to_dir(inferencer,
 
     Returns:
         JobSummary: results, report rows, counts, failures and the files
-        written; ``exit_code`` is 1 when any input failed.
+        written; ``exit_code`` is 1 when any input failed, else 3 when an
+        input is partial (its findings kept, its overlay or SR not
+        written).
     """
     if sr:
         # fail now, not after the first batch
@@ -179,15 +215,19 @@ def infer_to_dir(inferencer,
                     continue
                 start_write = time.perf_counter()
                 try:
-                    notes[i] = _write_outputs(inferencer, result, image,
-                                              _paths(out_dir, item.image_id),
-                                              settings, overlays, sr,
-                                              overlay_size, overlay_score_thr)
+                    found, problems = _write_outputs(
+                        inferencer, result, image,
+                        _paths(out_dir, item.image_id), settings, overlays, sr,
+                        overlay_size, overlay_score_thr)
                 except Exception as exc:
-                    results[i] = failed_result(
-                        item.source, item.image_id,
-                        f'writing outputs: {describe_error(exc)}')
-                    status[i] = FAILED
+                    # the result JSON itself: the findings are still in
+                    # findings.json and findings.csv
+                    found, problems = [], [
+                        f'result not saved: {describe_error(exc)}'
+                    ]
+                if problems:
+                    status[i] = PARTIAL
+                notes[i] = '; '.join(problems + found)
                 inferencer.timings['writing'] += \
                     time.perf_counter() - start_write
             for i in done:
@@ -195,6 +235,10 @@ def infer_to_dir(inferencer,
                     log_line(
                         f'{items[i].source or items[i].image_id}: failed: '
                         f'{results[i]["reason"]}', progress)
+                elif status[i] == PARTIAL:
+                    log_line(
+                        f'{items[i].source or items[i].image_id}: partial: '
+                        f'{notes[i]}', progress)
                 elif notes.get(i):
                     # (the note names the file)
                     log_line(notes[i], progress)
@@ -207,7 +251,7 @@ def infer_to_dir(inferencer,
     summary = JobSummary(
         'infer',
         unit='inputs',
-        statuses=(DONE, SKIPPED, FAILED),
+        statuses=(DONE, PARTIAL, SKIPPED, FAILED),
         results=ordered,
         outputs={
             'findings': osp.join(out_dir, 'findings.json'),

@@ -1,65 +1,105 @@
 """Write inference findings as DICOM Structured Reports and read them back.
 
 One Measurement Report (TID 1500) per source radiograph, in a
-Comprehensive SR document of the source's study (a new series). 2D image
-coordinates need no Comprehensive 3D SR; dcmtk's ``dsrdump`` accepts this
-content as Enhanced, Comprehensive and Comprehensive 3D SR alike, and
-Comprehensive SR is the usual carrier of 2D measurement reports.
+Comprehensive SR document (always; 2D image coordinates need no
+Comprehensive 3D SR) of the source's study, in a new series.
 
-* one planar ROI group (TID 1410) per finding: the box as a closed POLYLINE
-  in the source image's pixel grid, the lesion type as the group's Finding,
-  the detection score as a Probability (DCM 122157), a tracking identifier
-  and UID, and the algorithm (TID 4019: name, version, model in the
-  parameters);
+* one planar ROI group (TID 1410) per finding: a tracking identifier and
+  UID, the class as the group's Finding, the box as a closed 5-point
+  POLYLINE in the source image's pixel grid (Image Region), the detection
+  score as a Probability NUM (DCM 122157) that carries the same POLYLINE
+  (TID 300 allows a measurement to be INFERRED FROM spatial coordinates,
+  TID 320), and the class name as a Comment (DCM 121106);
 * one image-level group (TID 1501) that references the source image and
-  holds p(abnormal) as a Probability of 'Lesion', the Normal/Abnormal call
-  as 'Finding' and whether any lesion box was reported as 'Presence of
-  property' (so an image without findings still gets a report that says
-  so).
+  holds p(abnormal) as a Probability of 'Lesion', whether any box was
+  reported as 'Presence of property' (so an image without findings still
+  gets a report that says so) and the algorithm (TID 4019); the
+  Normal/Abnormal call gets a group of its own (a group has one Finding).
 
-Lesion types without a checked standard code use the private scheme
-:data:`PRIVATE_SCHEME`, declared in the Coding Scheme Identification
-Sequence. Free of torch and mmdet.
+Where the score goes: TID 1410 takes measurements through TID 1419 (NUMs)
+and qualitative evaluations (CODE or TEXT), so a score is a NUM there.
+highdicom puts that NUM directly in the group, beside the group's Image
+Region; OHIF's SR reader (``@cornerstonejs/adapters``) takes a group's
+first NUM as its measurement and looks for the SCOORD under it, so such a
+group does not load there. A NUM that carries its SCOORD is in both
+templates and loads; the group's own Image Region stays, as TID 1410 asks
+for it and the reader picks the tool (RectangleROI) from it. The reader
+labels a measurement with a Comment, the way it writes labels itself.
+
+Classes with a checked standard code (``../shared/sr-codes.md``) get it;
+any other class name gets a code of the private scheme
+:data:`PRIVATE_SCHEME` (declared in the Coding Scheme Identification
+Sequence) with the name as its meaning, and :func:`read_findings_sr` gives
+the name back.
+
+From the source the SR copies only what the Patient and General Study
+modules need, each value checked and repaired or dropped
+(:mod:`mmspine.dicom.sanitize`), with a :class:`HeaderRepairWarning` per
+change. A source without Study or Series Instance UID gets an SR in a new
+study, with a warning; a source without SOP Class or SOP Instance UID
+cannot be referenced and gets none, nor does a source of a private SOP
+class (the SR's regions must be selected from an IMAGE item of a standard
+class; dcmtk rejects the SR otherwise). Source UIDs are referenced as
+they are, conformant or not: they name instances in an archive.
+
+The document is built with pydicom alone: highdicom's Measurement cannot
+hold an SCOORD (only images) under its NUM, and building and writing is
+about 5x quicker this way (``benchmarks/README.md``); every element
+written is ours to choose.
+Free of torch and mmdet.
 
 Coordinates follow DICOM's image coordinate system (PS3.3 C.18.6.1.2):
 (0, 0) is the top left corner of the top left pixel, so a box edge at
 ``x`` in the detector's pixel grid is ``x`` here too. Graphic Data is
 float32, which bounds the precision of what is read back.
 """
+import datetime
+import hashlib
 import math
 import os
 import os.path as osp
+import re
 import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import highdicom as hd
 import numpy as np
 import pydicom
-from highdicom.coding_schemes import CodingSchemeIdentificationItem
-from highdicom.sr import CodedConcept
-from pydicom.dataset import Dataset
+from pydicom.charset import convert_encodings, default_encoding
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
-from pydicom.sr.codedict import codes
-from pydicom.uid import generate_uid
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_sequence
+from pydicom.sequence import Sequence as DicomSequence
+from pydicom.tag import Tag
+from pydicom.uid import (ComprehensiveSRStorage, ExplicitVRLittleEndian,
+                         generate_uid)
 
 from ..fileio import write_atomic
-from ..metainfo import ALL_LESION_TYPES
 from ..version import __version__
 from .convert import InputError, read_dicom
+from .sanitize import (HeaderRepairWarning, Repair, copy_attributes,
+                       source_charset_note)
 
-#: Designator of the private coding scheme for lesion types that have no
+#: Designator of the private coding scheme for classes that have no
 #: checked standard code ('99' prefix: local schemes, PS3.16 8.2).
 PRIVATE_SCHEME = '99MMSPINE'
-PRIVATE_SCHEME_NAME = 'mmspine spinal lesion types'
+PRIVATE_SCHEME_NAME = 'mmspine finding classes'
 
-_SCT_LESION_CODES = {
-    'Surgical implant': ('40388003', 'Implant'),
-    'Foreign body': ('19227008', 'Foreign body'),
-    'Fracture': ('72704001', 'Fracture'),
-    'Other lesions': ('52988006', 'Lesion'),
+#: (value, scheme, meaning) of a coded concept.
+Code = Tuple[str, str, str]
+
+#: Checked standard codes of class names (``../shared/sr-codes.md``).
+STANDARD_CLASS_CODES: Dict[str, Code] = {
+    'Surgical implant': ('40388003', 'SCT', 'Implant'),
+    'Foreign body': ('19227008', 'SCT', 'Foreign body'),
+    'Fracture': ('72704001', 'SCT', 'Fracture'),
+    'Other lesions': ('52988006', 'SCT', 'Lesion'),
 }
 
-_PRIVATE_LESION_CODES = {
+# Private code values of the VinDr-SpineXR classes without a standard
+# code, as earlier SRs have them; other names get derived ones.
+_PRIVATE_VALUES = {
     'Osteophytes': 'OSTEOPHYTES',
     'Spondylolysthesis': 'SPONDYLOLISTHES',
     'Foraminal stenosis': 'FORAMINAL_STEN',
@@ -72,64 +112,232 @@ _PRIVATE_LESION_CODES = {
 }
 
 
-def _lesion_codes() -> Dict[str, CodedConcept]:
-    table = {
-        name: CodedConcept(value, 'SCT', meaning)
-        for name, (value, meaning) in _SCT_LESION_CODES.items()
-    }
-    table.update({
-        name: CodedConcept(value, PRIVATE_SCHEME, name)
-        for name, value in _PRIVATE_LESION_CODES.items()
-    })
-    assert set(table) == set(ALL_LESION_TYPES)
-    return table
+def class_code(name: str) -> Code:
+    """The coded concept of class ``name``: its checked standard code, or a
+    code of :data:`PRIVATE_SCHEME` whose meaning is the name.
+
+    A derived private value is the name in capitals, ``_`` for anything
+    else, with a hash of the name where it must be cut to 16 characters
+    (so that two long names do not share a code).
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f'class name must be a non-empty string, got '
+                         f'{name!r}')
+    if name in STANDARD_CLASS_CODES:
+        return STANDARD_CLASS_CODES[name]
+    value = _PRIVATE_VALUES.get(name)
+    if value is None:
+        value = re.sub(r'[^A-Z0-9]+', '_', name.upper()).strip('_') or 'X'
+        if len(value) > 16:
+            digest = hashlib.sha1(name.encode()).hexdigest()[:4].upper()
+            value = f'{value[:11]}_{digest}'
+    # LO: 64 characters, no backslash (the Comment keeps the full name)
+    return value, PRIVATE_SCHEME, name.replace('\\', '/')[:64].strip()
 
 
-#: The coded concept of each of the 13 VinDr-SpineXR lesion types.
-LESION_CODES = _lesion_codes()
+#: The coded concept of each VinDr-SpineXR class (any other name works,
+#: see :func:`class_code`).
+LESION_CODES: Dict[str, Code] = {
+    name: class_code(name)
+    for name in list(STANDARD_CLASS_CODES) + list(_PRIVATE_VALUES)
+}
 
-#: Document title: Imaging Measurement Report.
-TITLE = codes.DCM.ImagingMeasurementReport
+# Concepts of the report (``../shared/sr-codes.md``).
+TITLE: Code = ('126000', 'DCM', 'Imaging Measurement Report')
+IMAGING_MEASUREMENTS: Code = ('126010', 'DCM', 'Imaging Measurements')
+MEASUREMENT_GROUP: Code = ('125007', 'DCM', 'Measurement Group')
+FINDING: Code = ('121071', 'DCM', 'Finding')
+TRACKING_ID: Code = ('112039', 'DCM', 'Tracking Identifier')
+TRACKING_UID: Code = ('112040', 'DCM', 'Tracking Unique Identifier')
+IMAGE_REGION: Code = ('111030', 'DCM', 'Image Region')
+PROBABILITY: Code = ('122157', 'DCM', 'Probability')
+COMMENT: Code = ('121106', 'DCM', 'Comment')
+PRESENCE: Code = ('121052', 'DCM', 'Presence of property')
+PRESENT: Code = ('121053', 'DCM', 'Present')
+ABSENT: Code = ('121054', 'DCM', 'Absent')
+NORMAL: Code = ('17621005', 'SCT', 'Normal')
+ABNORMAL: Code = ('263654008', 'SCT', 'Abnormal')
+SOURCE_OF_MEASUREMENT: Code = ('121112', 'DCM', 'Source of Measurement')
+ALGORITHM_NAME: Code = ('111001', 'DCM', 'Algorithm Name')
+ALGORITHM_VERSION: Code = ('111003', 'DCM', 'Algorithm Version')
+ALGORITHM_PARAMETERS: Code = ('111002', 'DCM', 'Algorithm Parameters')
+NO_UNITS: Code = ('1', 'UCUM', 'no units')
 #: Procedure reported: plain radiography.
-PROCEDURE = codes.SCT.PlainRadiography
-#: Unit of probabilities: UCUM '1' (no units).
-NO_UNITS = codes.UCUM.NoUnits
-# Converted once: highdicom converts a pydicom Code on every use.
-_PROBABILITY = CodedConcept.from_code(codes.DCM.Probability)
-_NO_UNITS = CodedConcept.from_code(NO_UNITS)
+PROCEDURE: Code = ('168537006', 'SCT', 'Plain radiography')
 #: Finding type of the image-level group: p(abnormal) is the probability
 #: that the image shows a lesion.
-IMAGE_FINDING = codes.SCT.Lesion
+IMAGE_FINDING: Code = ('52988006', 'SCT', 'Lesion')
 #: Tracking identifiers of the two image-level groups.
 IMAGE_LESION_GROUP = 'image: lesion'
 IMAGE_CALL_GROUP = 'image: normal/abnormal call'
 
 #: SOP classes :func:`read_findings_sr` accepts.
-SR_SOP_CLASSES = (hd.sr.sop.ComprehensiveSRStorage,
-                  hd.sr.sop.Comprehensive3DSRStorage,
-                  hd.sr.sop.EnhancedSRStorage)
+SR_SOP_CLASSES = (ComprehensiveSRStorage, '1.2.840.10008.5.1.4.1.1.88.34',
+                  '1.2.840.10008.5.1.4.1.1.88.22')
 
-_UID_KEYS = ('study_instance_uid', 'series_instance_uid', 'sop_instance_uid')
+_UID_KEYS = dict(
+    study_instance_uid='StudyInstanceUID',
+    series_instance_uid='SeriesInstanceUID',
+    sop_instance_uid='SOPInstanceUID')
+
+#: Patient and General Study attributes the SR copies from its source
+#: (Patient Study: the age), Type 2 ones written empty where absent.
+PATIENT_STUDY_TYPE2 = ('PatientName', 'PatientID', 'PatientBirthDate',
+                       'PatientSex', 'StudyDate', 'StudyTime',
+                       'ReferringPhysicianName', 'StudyID', 'AccessionNumber')
+PATIENT_STUDY_OPTIONAL = ('PatientAge', 'StudyDescription')
 
 
-def _coding_schemes() -> List[CodingSchemeIdentificationItem]:
-    return [
-        CodingSchemeIdentificationItem(
-            designator=PRIVATE_SCHEME,
-            name=PRIVATE_SCHEME_NAME,
-            version=__version__,
-            responsible_organization='mmspine'),
-        CodingSchemeIdentificationItem(
-            designator='SCT', name='SNOMED CT', uid='2.16.840.1.113883.6.96'),
-        CodingSchemeIdentificationItem(
-            designator='DCM',
-            name='DICOM Controlled Terminology',
-            uid='1.2.840.10008.2.16.4'),
-        CodingSchemeIdentificationItem(
-            designator='UCUM',
-            name='Unified Code for Units of Measure',
-            uid='2.16.840.1.113883.6.8'),
-    ]
+def _dataset() -> Dataset:
+    """A dataset to be written as explicit VR little endian: marked so, so
+    that pydicom writes it without searching it for ambiguous VRs (it has
+    none) and writes the pre-encoded elements below as they are."""
+    ds = Dataset()
+    ds.set_original_encoding(False, True, default_encoding)
+    return ds
+
+
+def _code_item(code: Code) -> Dataset:
+    item = _dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = code
+    return item
+
+
+def _code_seq(code: Code) -> DicomSequence:
+    return DicomSequence([_code_item(code)])
+
+
+def _encoded(tag: int, items: List[Dataset]) -> RawDataElement:
+    """A sequence of ASCII-only items, encoded once: every group has the
+    same concept names, units, template and image reference, and writing
+    them as bytes instead of datasets is most of the SR writer's speed."""
+    fp = DicomBytesIO()
+    fp.is_little_endian, fp.is_implicit_VR = True, False
+    write_sequence(fp, DataElement(tag, 'SQ', DicomSequence(items)),
+                   [default_encoding])
+    value = fp.getvalue()
+    return RawDataElement(Tag(tag), 'SQ', len(value), value, 0, False, True)
+
+
+_CONCEPT_NAME = 0x0040A043  # Concept Name Code Sequence
+_CONCEPT_CODE = 0x0040A168  # Concept Code Sequence
+_UNITS = 0x004008EA  # Measurement Units Code Sequence
+_TEMPLATE = 0x0040A504  # Content Template Sequence
+_CONTENT = 0x0040A730  # Content Sequence
+_ENCODED: Dict[Tuple[int, Code], RawDataElement] = {}
+
+
+def _set_code(item: Dataset, tag: int, code: Code) -> None:
+    """Set the code sequence ``tag`` of ``item`` to ``code``."""
+    if not ''.join(code).isascii():
+        # (a class name in another script: encoded with the SR's charset)
+        item[tag] = DataElement(tag, 'SQ', _code_seq(code))
+        return
+    elem = _ENCODED.get((tag, code))
+    if elem is None:
+        elem = _ENCODED[tag, code] = _encoded(tag, [_code_item(code)])
+    item[tag] = elem
+
+
+def _content_item(relationship: str, value_type: str,
+                  name: Optional[Code]) -> Dataset:
+    item = _dataset()
+    item.RelationshipType = relationship
+    item.ValueType = value_type
+    if name is not None:
+        _set_code(item, _CONCEPT_NAME, name)
+    return item
+
+
+def _text(relationship: str, name: Code, text: str) -> Dataset:
+    item = _content_item(relationship, 'TEXT', name)
+    item.TextValue = text
+    return item
+
+
+def _code(relationship: str, name: Code, value: Code) -> Dataset:
+    item = _content_item(relationship, 'CODE', name)
+    _set_code(item, _CONCEPT_CODE, value)
+    return item
+
+
+def _uidref(relationship: str, name: Code, uid: str) -> Dataset:
+    item = _content_item(relationship, 'UIDREF', name)
+    item.UID = uid
+    return item
+
+
+def _image(relationship: str, name: Optional[Code],
+           ref: DicomSequence) -> Dataset:
+    item = _content_item(relationship, 'IMAGE', name)
+    item.ReferencedSOPSequence = ref
+    return item
+
+
+def _num(name: Code, value: float, children=()) -> Dataset:
+    item = _content_item('CONTAINS', 'NUM', name)
+    measured = _dataset()
+    _set_code(measured, _UNITS, NO_UNITS)
+    # DS holds 16 characters; 10 significant digits are far below a
+    # score's meaning and round-trip a float32
+    measured.NumericValue = f'{value:.10g}'
+    item.MeasuredValueSequence = DicomSequence([measured])
+    if children:
+        item.ContentSequence = DicomSequence(children)
+    return item
+
+
+def _selected_from(ref: DicomSequence) -> RawDataElement:
+    """The Content Sequence of a region: the image it is selected from
+    (TID 320 names no concept for it)."""
+    return _encoded(_CONTENT, [_image('SELECTED FROM', None, ref)])
+
+
+def _scoord(relationship: str, points: np.ndarray,
+            selected_from: RawDataElement) -> Dataset:
+    item = _content_item(relationship, 'SCOORD', IMAGE_REGION)
+    item.GraphicType = 'POLYLINE'
+    item.GraphicData = points.ravel().tolist()
+    item[_CONTENT] = selected_from
+    return item
+
+
+def _template(tid: str) -> RawDataElement:
+    item = _dataset()
+    item.MappingResource = 'DCMR'
+    item.TemplateIdentifier = tid
+    return _encoded(_TEMPLATE, [item])
+
+
+_TEMPLATES = {tid: _template(tid) for tid in ('1500', '1410', '1501')}
+
+
+def _group(tid: str, items: List[Dataset]) -> Dataset:
+    group = _content_item('CONTAINS', 'CONTAINER', MEASUREMENT_GROUP)
+    group.ContinuityOfContent = 'CONTINUOUS'
+    group[_TEMPLATE] = _TEMPLATES[tid]
+    group.ContentSequence = DicomSequence(items)
+    return group
+
+
+def _coding_schemes() -> DicomSequence:
+    items = []
+    for designator, name, uid in (
+        (PRIVATE_SCHEME, PRIVATE_SCHEME_NAME, None),
+        ('SCT', 'SNOMED CT', '2.16.840.1.113883.6.96'),
+        ('DCM', 'DICOM Controlled Terminology', '1.2.840.10008.2.16.4'),
+        ('UCUM', 'Unified Code for Units of Measure', '2.16.840.1.113883.6.8'),
+    ):
+        item = _dataset()
+        item.CodingSchemeDesignator = designator
+        item.CodingSchemeName = name
+        if uid:
+            item.CodingSchemeUID = uid
+        else:
+            item.CodingSchemeVersion = __version__
+            item.CodingSchemeResponsibleOrganization = 'mmspine'
+        items.append(item)
+    return DicomSequence(items)
 
 
 def _read_source(source: Union[str, os.PathLike, Dataset]) -> Dataset:
@@ -146,30 +354,15 @@ def _read_source(source: Union[str, os.PathLike, Dataset]) -> Dataset:
         raise ValueError(f'{path}: source is not a DICOM file ({e})') from e
 
 
-#: Type 2 patient and study attributes an SR copies from its source; a
-#: de-identified source may lack them, and the SR then has them empty.
-_TYPE2_COPIED = ('PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex',
-                 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID',
-                 'AccessionNumber')
-
-
-def _evidence_header(ds: Dataset) -> Dataset:
-    """The source's header (no pixels) with every copied attribute present.
-    """
-    header = Dataset()
-    for elem in ds:
-        if elem.tag.group < 0x7FE0:
-            header.add(elem)
-    for keyword in _TYPE2_COPIED:
-        if keyword not in header:
-            setattr(header, keyword, '')
-    return header
-
-
 def _source_name(source, ds: Dataset) -> str:
     if isinstance(source, Dataset):
         return getattr(ds, 'filename', None) or 'source dataset'
     return os.fspath(source)
+
+
+def _uid(ds: Dataset, keyword: str) -> Optional[str]:
+    value = ds.get(keyword)
+    return str(value).strip('\x00 ') or None if value else None
 
 
 def _check_result(result: dict, ds: Dataset, where: str) -> None:
@@ -181,20 +374,26 @@ def _check_result(result: dict, ds: Dataset, where: str) -> None:
         raise ValueError(f'{where}: result has status '
                          f'{result.get("status")!r} '
                          f'({result.get("reason", "")}); no SR for it')
-    if not ds.get('SOPClassUID'):
-        raise ValueError(f'{where}: source has no SOPClassUID')
-    for key in _UID_KEYS:
-        if not result.get(key):
-            raise ValueError(f'{where}: result has no {key!r}; an SR needs '
-                             'the UIDs of its DICOM source')
-    for key, attr in zip(_UID_KEYS, ('StudyInstanceUID', 'SeriesInstanceUID',
-                                     'SOPInstanceUID')):
-        value = getattr(ds, attr, None)
-        if value is None:
-            raise ValueError(f'{where}: source has no {attr}')
-        if str(value) != str(result[key]):
-            raise ValueError(f'{where}: result {key} {result[key]} does '
-                             f'not match the source {attr} {value}')
+    for keyword in ('SOPClassUID', 'SOPInstanceUID'):
+        if not _uid(ds, keyword):
+            raise ValueError(f'{where}: source has no {keyword}; an SR '
+                             'cannot reference the image')
+    sop_class = _uid(ds, 'SOPClassUID')
+    if not sop_class.startswith('1.2.840.10008.'):
+        # An SCOORD must be selected from an IMAGE item, and dcmtk refuses
+        # an IMAGE item of a SOP class it does not know (the whole SR is
+        # 'Invalid Value' there): no SR rather than one that does not load.
+        raise ValueError(f'{where}: source SOP class {sop_class} is private; '
+                         'an SR can reference only standard image storage '
+                         'SOP classes in its content (dcmtk rejects it)')
+    if not result.get('sop_instance_uid'):
+        raise ValueError(f'{where}: result has no \'sop_instance_uid\'; an '
+                         'SR needs the UIDs of its DICOM source')
+    for key, keyword in _UID_KEYS.items():
+        value, own = _uid(ds, keyword), result.get(key) or None
+        if value != (str(own) if own else None):
+            raise ValueError(f'{where}: result {key} {own} does not match '
+                             f'the source {keyword} {value}')
     for key, attr in (('rows', 'Rows'), ('columns', 'Columns')):
         if getattr(ds, attr, None) is None:
             raise ValueError(f'{where}: source has no {attr}')
@@ -246,14 +445,6 @@ def _box_polyline(bbox: Sequence[float], rows: int, columns: int,
                     dtype=np.float32), beyond
 
 
-def _lesion_code(finding: dict, where: str) -> CodedConcept:
-    name = finding.get('lesion_type')
-    if name not in LESION_CODES:
-        raise ValueError(f'{where}: unknown lesion_type {name!r}; expected '
-                         f'one of {", ".join(ALL_LESION_TYPES)}')
-    return LESION_CODES[name]
-
-
 def _score(value, key: str, where: str) -> float:
     try:
         value = float(value)
@@ -271,57 +462,11 @@ def default_model_name(result: dict) -> str:
     return '+'.join(model.get('detectors') or []) or 'unknown'
 
 
-def build_findings_sr(source: Union[str, os.PathLike, Dataset],
-                      result: dict,
-                      *,
-                      algorithm_name: str = 'mmspine',
-                      algorithm_version: str = __version__,
-                      model_name: Optional[str] = None,
-                      series_number: int = 9001,
-                      series_instance_uid: Optional[str] = None,
-                      sop_instance_uid: Optional[str] = None,
-                      instance_number: int = 1,
-                      fast: bool = True) -> hd.sr.ComprehensiveSR:
-    """Build the SR of one inference result (:func:`write_findings_sr`
-    writes it).
-
-    Args:
-        source, result: As for :func:`write_findings_sr`.
-        algorithm_name (str): Algorithm Name (DCM 111001).
-        algorithm_version (str): Algorithm Version (DCM 111003).
-        model_name (str, optional): Model, recorded in the Algorithm
-            Parameters; defaults to the result's detector names.
-        series_number (int): Series Number of the SR.
-        series_instance_uid (str, optional): Series of the SR, e.g. one for
-            all SRs of a run in a study; a new UID when None.
-        sop_instance_uid (str, optional): The SR's UID; new when None.
-        instance_number (int): Instance Number of the SR.
-        fast (bool): False lets highdicom's constructor walk the whole
-            content tree (the same document, 3x slower with 100 findings;
-            kept to check the fast path against).
-    """
-    ds = _read_source(source)
-    where = _source_name(source, ds)
-    _check_result(result, ds, where)
-    rows, columns = int(ds.Rows), int(ds.Columns)
-    if model_name is None:
-        model_name = default_model_name(result)
-    params = [f'model={model_name}']
-    classifiers = (result.get('model') or {}).get('classifiers') or []
-    if classifiers:
-        params.append('classifiers=' + '+'.join(classifiers))
-    rule = result.get('rule')
-    if rule:
-        params.append(f'rule c={rule.get("c")} k={rule.get("k")}')
-    algorithm = hd.sr.AlgorithmIdentification(
-        name=algorithm_name, version=str(algorithm_version), parameters=params)
-
-    ref_region = hd.sr.SourceImageForRegion(
-        referenced_sop_class_uid=ds.SOPClassUID,
-        referenced_sop_instance_uid=ds.SOPInstanceUID)
-    groups = []
-    findings = result.get('findings') or []
-    clipped = {}
+def _finding_groups(findings: list, ref: DicomSequence, rows: int,
+                    columns: int, where: str) -> List[Dataset]:
+    groups, clipped = [], {}
+    selected_from = _selected_from(ref)
+    codes: Dict[str, Code] = {}
     for i, finding in enumerate(findings):
         here = f'{where}: finding {i}'
         if not isinstance(finding, dict):
@@ -330,26 +475,24 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
             finding.get('bbox'), rows, columns, here)
         if beyond > 0:
             clipped[i] = beyond
-        region = hd.sr.ImageRegion(
-            graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
-            graphic_data=polyline,
-            source_image=ref_region)
         score = _score(finding.get('score'), 'score', here)
-        code = _lesion_code(finding, here)
-        name = finding['lesion_type']
+        name = finding.get('lesion_type')
+        if name not in codes:
+            try:
+                codes[name] = class_code(name)
+            except ValueError as e:
+                raise ValueError(f'{here}: lesion_type: {e}') from None
         groups.append(
-            hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
-                tracking_identifier=hd.sr.TrackingIdentifier(
-                    uid=generate_uid(),
-                    identifier=f'finding {i + 1}: {name}'[:64]),
-                referenced_region=region,
-                finding_type=code,
-                algorithm_id=algorithm,
-                measurements=[
-                    hd.sr.Measurement(
-                        name=_PROBABILITY, value=score, unit=_NO_UNITS)
-                ]))
-
+            _group('1410', [
+                _text('HAS OBS CONTEXT', TRACKING_ID,
+                      f'finding {i + 1}: {name}'),
+                _uidref('HAS OBS CONTEXT', TRACKING_UID, generate_uid()),
+                _code('CONTAINS', FINDING, codes[name]),
+                _scoord('CONTAINS', polyline, selected_from),
+                _num(PROBABILITY, score,
+                     [_scoord('INFERRED FROM', polyline, selected_from)]),
+                _text('CONTAINS', COMMENT, name),
+            ]))
     if clipped:
         # A detector's box may reach past the image (Sparse R-CNN does not
         # clip its boxes); the SR can only hold what lies on the image.
@@ -364,128 +507,234 @@ def build_findings_sr(source: Union[str, os.PathLike, Dataset],
             f'round-off (findings {listed}; finding {worst}: '
             f'{findings[worst]["bbox"]}); clipped to the grid in the SR',
             BoxClippedWarning)
+    return groups
 
-    # Image level. The lesion group is always present, so a report
-    # without findings says so; the call gets a group of its own because
-    # a group has one Finding.
-    source_images = [
-        hd.sr.SourceImageForMeasurementGroup(
-            referenced_sop_class_uid=ds.SOPClassUID,
-            referenced_sop_instance_uid=ds.SOPInstanceUID)
-    ]
-    measurements = []
+
+def _image_groups(result: dict, ref: DicomSequence, algorithm: List[Dataset],
+                  where: str) -> List[Dataset]:
+    """The image-level groups: lesion probability and presence, and the
+    Normal/Abnormal call when there is one."""
+    lesion = [
+        _text('HAS OBS CONTEXT', TRACKING_ID, IMAGE_LESION_GROUP),
+        _uidref('HAS OBS CONTEXT', TRACKING_UID, generate_uid()),
+        _code('CONTAINS', FINDING, IMAGE_FINDING),
+    ] + algorithm
     if result.get('p_abnormal') is not None:
-        measurements.append(
-            hd.sr.Measurement(
-                name=_PROBABILITY,
-                value=_score(result['p_abnormal'], 'p_abnormal', where),
-                unit=_NO_UNITS))
-    groups.append(
-        hd.sr.MeasurementsAndQualitativeEvaluations(
-            tracking_identifier=hd.sr.TrackingIdentifier(
-                uid=generate_uid(), identifier=IMAGE_LESION_GROUP),
-            finding_type=IMAGE_FINDING,
-            algorithm_id=algorithm,
-            measurements=measurements or None,
-            qualitative_evaluations=[
-                hd.sr.QualitativeEvaluation(
-                    name=codes.DCM.PresenceOfProperty,
-                    value=codes.DCM.Present if findings else codes.DCM.Absent)
-            ],
-            source_images=source_images))
+        lesion.append(
+            _num(PROBABILITY, _score(result['p_abnormal'], 'p_abnormal',
+                                     where)))
+    lesion += [
+        _code('CONTAINS', PRESENCE,
+              PRESENT if result.get('findings') else ABSENT),
+        _image('CONTAINS', SOURCE_OF_MEASUREMENT, ref),
+    ]
+    groups = [_group('1501', lesion)]
     if result.get('abnormal') is not None:
         groups.append(
-            hd.sr.MeasurementsAndQualitativeEvaluations(
-                tracking_identifier=hd.sr.TrackingIdentifier(
-                    uid=generate_uid(), identifier=IMAGE_CALL_GROUP),
-                finding_type=codes.SCT.Abnormal
-                if result['abnormal'] else codes.SCT.Normal,
-                algorithm_id=algorithm,
-                source_images=source_images))
+            _group('1501', [
+                _text('HAS OBS CONTEXT', TRACKING_ID, IMAGE_CALL_GROUP),
+                _uidref('HAS OBS CONTEXT', TRACKING_UID, generate_uid()),
+                _code('CONTAINS', FINDING,
+                      ABNORMAL if result['abnormal'] else NORMAL),
+                *algorithm,
+                _image('CONTAINS', SOURCE_OF_MEASUREMENT, ref),
+            ]))
+    return groups
+
+
+def _charset(texts: Sequence[str]) -> Optional[str]:
+    """The Specific Character Set for ``texts``: none for ASCII, Latin-1
+    where it suffices (dcmtk checks values only in those), else UTF-8."""
+    text = ''.join(texts)
+    if text.isascii():
+        return None
+    try:
+        text.encode('latin-1')
+        return 'ISO_IR 100'
+    except UnicodeEncodeError:
+        return 'ISO_IR 192'
+
+
+def _header(ds: Dataset, sr: Dataset, where: str) -> List[Repair]:
+    """Copy the patient and study attributes into ``sr``; the repairs."""
+    repairs: List[Repair] = []
+    charset = source_charset_note(ds)
+    if charset is not None:
+        repairs.append(charset)
+    copy_attributes(
+        ds,
+        PATIENT_STUDY_TYPE2 + PATIENT_STUDY_OPTIONAL,
+        sr,
+        repairs,
+        type2=PATIENT_STUDY_TYPE2)
+    # De-identification Method is Type 1C on Patient Identity Removed YES:
+    # the flag goes only with a method.
+    copy_attributes(ds, ('PatientIdentityRemoved', 'DeidentificationMethod'),
+                    sr, repairs)
+    if sr.get('PatientIdentityRemoved') == 'YES' and \
+            not sr.get('DeidentificationMethod'):
+        repairs.append(
+            Repair('PatientIdentityRemoved', "'YES'",
+                   'no De-identification Method (0012,0063) goes with it'))
+        del sr.PatientIdentityRemoved
+        sr.pop('DeidentificationMethod', None)
+    elif 'PatientIdentityRemoved' not in sr:
+        sr.pop('DeidentificationMethod', None)
+    return repairs
+
+
+def build_findings_sr(source: Union[str, os.PathLike, Dataset],
+                      result: dict,
+                      *,
+                      algorithm_name: str = 'mmspine',
+                      algorithm_version: str = __version__,
+                      model_name: Optional[str] = None,
+                      series_number: int = 9001,
+                      series_instance_uid: Optional[str] = None,
+                      sop_instance_uid: Optional[str] = None,
+                      instance_number: int = 1) -> Dataset:
+    """Build the SR of one inference result (:func:`write_findings_sr`
+    writes it).
+
+    Args:
+        source, result: As for :func:`write_findings_sr`.
+        algorithm_name (str): Algorithm Name (DCM 111001), Manufacturer
+            and Device Observer Name.
+        algorithm_version (str): Algorithm Version (DCM 111003).
+        model_name (str, optional): Model, recorded in the Algorithm
+            Parameters; defaults to the result's detector names.
+        series_number (int): Series Number of the SR.
+        series_instance_uid (str, optional): Series of the SR, e.g. one for
+            all SRs of a run in a study; a new UID when None.
+        sop_instance_uid (str, optional): The SR's UID; new when None.
+        instance_number (int): Instance Number of the SR.
+
+    Returns:
+        pydicom.Dataset: The SR, with its file meta information.
+    """
+    ds = _read_source(source)
+    where = _source_name(source, ds)
+    _check_result(result, ds, where)
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    if model_name is None:
+        model_name = default_model_name(result)
+
+    sr = _dataset()
+    repairs = _header(ds, sr, where)
+    study_uid = _uid(ds, 'StudyInstanceUID')
+    source_series = _uid(ds, 'SeriesInstanceUID')
+    if study_uid is None:
+        study_uid = generate_uid()
+        repairs.append(
+            Repair(
+                'StudyInstanceUID', 'absent',
+                'the source has no study; the SR opens a new one and '
+                'lists the source in it', study_uid))
+    if source_series is None:
+        source_series = generate_uid()
+        repairs.append(
+            Repair(
+                'SeriesInstanceUID', 'absent',
+                'the source has no series; the SR references it in a '
+                'new one', source_series))
+
+    ref_item = _dataset()
+    ref_item.ReferencedSOPClassUID = _uid(ds, 'SOPClassUID')
+    ref_item.ReferencedSOPInstanceUID = _uid(ds, 'SOPInstanceUID')
+    ref = DicomSequence([ref_item])
+
+    params = [f'model={model_name}']
+    classifiers = (result.get('model') or {}).get('classifiers') or []
+    if classifiers:
+        params.append('classifiers=' + '+'.join(classifiers))
+    rule = result.get('rule')
+    if rule:
+        params.append(f'rule c={rule.get("c")} k={rule.get("k")}')
+    # TID 4019, once per image-level group (the finding groups are all by
+    # the same algorithm, which the observer context names too)
+    algorithm = [
+        _text('HAS CONCEPT MOD', ALGORITHM_NAME, algorithm_name),
+        _text('HAS CONCEPT MOD', ALGORITHM_VERSION, str(algorithm_version))
+    ] + [_text('HAS CONCEPT MOD', ALGORITHM_PARAMETERS, p) for p in params]
+
+    findings = result.get('findings') or []
+    groups = _finding_groups(findings, ref, rows, columns, where)
+    groups += _image_groups(result, ref, algorithm, where)
+    measurements = _content_item('CONTAINS', 'CONTAINER', IMAGING_MEASUREMENTS)
+    measurements.ContinuityOfContent = 'CONTINUOUS'
+    measurements.ContentSequence = DicomSequence(groups)
 
     # A stable device UID per algorithm and version.
     device_uid = generate_uid(
         entropy_srcs=[algorithm_name, str(algorithm_version)])
-    observation_context = hd.sr.ObservationContext(
-        observer_device_context=hd.sr.ObserverContext(
-            observer_type=codes.DCM.Device,
-            observer_identifying_attributes=hd.sr.
-            DeviceObserverIdentifyingAttributes(
-                uid=device_uid,
-                name=algorithm_name,
-                model_name=model_name[:64])))
-    report = hd.sr.MeasurementReport(
-        observation_context=observation_context,
-        procedure_reported=PROCEDURE,
-        imaging_measurements=groups,
-        title=TITLE)
-    with warnings.catch_warnings():
-        # highdicom questions the source's one-component Patient's Name
-        # ('Anonymous'); the SR copies it as it is, so the warning would
-        # only repeat for every image of a batch.
-        warnings.filterwarnings(
-            'ignore', message='.*unlikely to represent the intended person')
-        return _comprehensive_sr(ds, report, algorithm_name, series_number,
-                                 series_instance_uid, sop_instance_uid,
-                                 instance_number, len(findings), fast)
+    content = [
+        _code('HAS CONCEPT MOD',
+              ('121049', 'DCM', 'Language of Content Item and Descendants'),
+              ('en-US', 'RFC5646', 'English (United States)')),
+        _code('HAS OBS CONTEXT', ('121005', 'DCM', 'Observer Type'),
+              ('121007', 'DCM', 'Device')),
+        _uidref('HAS OBS CONTEXT', ('121012', 'DCM', 'Device Observer UID'),
+                device_uid),
+        _text('HAS OBS CONTEXT', ('121013', 'DCM', 'Device Observer Name'),
+              algorithm_name),
+        _text('HAS OBS CONTEXT',
+              ('121015', 'DCM', 'Device Observer Model Name'),
+              model_name[:64]),
+        _code('HAS CONCEPT MOD', ('121058', 'DCM', 'Procedure reported'),
+              PROCEDURE),
+        measurements,
+    ]
 
+    now = datetime.datetime.now()
+    sop_uid = sop_instance_uid or generate_uid()
+    charset = _charset([str(e.value) for e in sr] + params +
+                       [algorithm_name, model_name,
+                        str(algorithm_version)] +
+                       [str(f.get('lesion_type')) for f in findings])
+    if charset:
+        sr.SpecificCharacterSet = charset
+        # what pydicom compares with before writing without re-encoding
+        sr.set_original_encoding(False, True, convert_encodings(charset))
+    sr.InstanceCreationDate = sr.ContentDate = now.strftime('%Y%m%d')
+    sr.InstanceCreationTime = sr.ContentTime = now.strftime('%H%M%S.%f')
+    sr.SOPClassUID = ComprehensiveSRStorage
+    sr.SOPInstanceUID = sop_uid
+    sr.Modality = 'SR'
+    sr.Manufacturer = algorithm_name[:64]
+    sr.CodingSchemeIdentificationSequence = _coding_schemes()
+    sr.SeriesDescription = f'{algorithm_name} findings'[:64]
+    sr.ReferencedPerformedProcedureStepSequence = DicomSequence()
+    sr.SoftwareVersions = str(algorithm_version)[:64]
+    sr.StudyInstanceUID = study_uid
+    sr.SeriesInstanceUID = series_instance_uid or generate_uid()
+    sr.SeriesNumber = series_number
+    sr.InstanceNumber = instance_number
+    sr.ValueType = 'CONTAINER'
+    _set_code(sr, _CONCEPT_NAME, TITLE)
+    sr.ContinuityOfContent = 'SEPARATE'
+    sr.PerformedProcedureCodeSequence = DicomSequence()
+    evidence_series = _dataset()
+    evidence_series.ReferencedSOPSequence = ref
+    evidence_series.SeriesInstanceUID = source_series
+    evidence = _dataset()
+    evidence.ReferencedSeriesSequence = DicomSequence([evidence_series])
+    evidence.StudyInstanceUID = study_uid
+    sr.CurrentRequestedProcedureEvidenceSequence = DicomSequence([evidence])
+    # An algorithm's output: not final until a reader has verified it.
+    sr.CompletionFlag = 'COMPLETE'
+    sr.VerificationFlag = 'UNVERIFIED'
+    sr.PreliminaryFlag = 'PRELIMINARY'
+    sr[_TEMPLATE] = _TEMPLATES['1500']
+    sr.ContentSequence = DicomSequence(content)
 
-def _comprehensive_sr(ds,
-                      report,
-                      algorithm_name,
-                      series_number,
-                      series_instance_uid,
-                      sop_instance_uid,
-                      instance_number,
-                      num_findings: int = 0,
-                      fast: bool = True) -> hd.sr.ComprehensiveSR:
-    """The SR document around ``report``.
-
-    highdicom's constructor deep-copies and re-parses the whole content
-    tree and walks it twice more for evidence, per content item: 1.5 s of
-    the 3 s an SR of 100 findings took. With ``fast``, the planar groups
-    (the first ``num_findings`` of the Imaging Measurements) are held out
-    while the document is made and put back after, in their place: they
-    reference only the source image, which the image-level groups
-    reference too, so the evidence is the same and so is every element
-    written (``tests/dicom/test_sr.py`` compares both paths).
-    """
-    container = report[0].ContentSequence[-1]
-    # (MeasurementReport puts the Imaging Measurements last)
-    fast = fast and num_findings > 0 and \
-        container.name == codes.DCM.ImagingMeasurements
-    groups = container.ContentSequence
-    if fast:
-        container.ContentSequence = hd.sr.ContentSequence(
-            list(groups)[num_findings:])
-    try:
-        sr = _make_sr(ds, report, algorithm_name, series_number,
-                      series_instance_uid, sop_instance_uid, instance_number)
-    finally:
-        container.ContentSequence = groups
-    if fast:
-        # the document's parsed tree, as the constructor would have built
-        # it from the full content (without the copy)
-        sr._content = hd.sr.ContentSequence([report[0]], is_root=True)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = ComprehensiveSRStorage
+    meta.MediaStorageSOPInstanceUID = sop_uid
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    sr.file_meta = meta
+    for repair in repairs:
+        warnings.warn(f'{where}: {repair}', HeaderRepairWarning)
     return sr
-
-
-def _make_sr(ds, report, algorithm_name, series_number, series_instance_uid,
-             sop_instance_uid, instance_number) -> hd.sr.ComprehensiveSR:
-    return hd.sr.ComprehensiveSR(
-        evidence=[_evidence_header(ds)],
-        content=report[0],
-        series_instance_uid=series_instance_uid or generate_uid(),
-        series_number=series_number,
-        sop_instance_uid=sop_instance_uid or generate_uid(),
-        instance_number=instance_number,
-        manufacturer=algorithm_name,
-        is_complete=True,
-        # An algorithm's output: not final until a reader has verified it.
-        is_final=False,
-        is_verified=False,
-        series_description=f'{algorithm_name} findings',
-        coding_schemes=_coding_schemes())
 
 
 def write_findings_sr(source: Union[str, os.PathLike, Dataset], result: dict,
@@ -497,8 +746,9 @@ def write_findings_sr(source: Union[str, os.PathLike, Dataset], result: dict,
             (its dataset or path); the SR joins its study.
         result (dict): One element of findings.json's "results" (see
             FINDINGS_SCHEMA): UIDs of the source, findings with
-            ``lesion_type``, ``score`` and ``bbox`` (xyxy in the source's
-            pixel grid), ``p_abnormal`` and ``abnormal`` (may be None).
+            ``lesion_type`` (any class name), ``score`` and ``bbox`` (xyxy
+            in the source's pixel grid), ``p_abnormal`` and ``abnormal``
+            (may be None).
         out_path (str): File to write, atomically; folders are created.
         **options: The keyword arguments of :func:`build_findings_sr`.
 
@@ -506,13 +756,17 @@ def write_findings_sr(source: Union[str, os.PathLike, Dataset], result: dict,
         pydicom.Dataset: The SR as written.
 
     Raises:
-        ValueError: If the source is not a DICOM file, the result lacks the
-            source's UIDs or does not match them, or a finding is malformed
-            (the message names the file and the finding).
+        ValueError: If the source is not a DICOM file or lacks the SOP
+            Class or Instance UID, the result does not match the source's
+            UIDs, or a finding is malformed (the message names the file
+            and the finding).
 
-    Boxes are clipped to the source's pixel grid. A box that reaches beyond
-    it by more than round-off (:func:`box_tolerance`) is clipped too, with
-    a :class:`BoxClippedWarning` naming the file and the findings.
+    Warns:
+        HeaderRepairWarning: per source value repaired or dropped (naming
+            the file, the attribute and the value), and for a source
+            without Study or Series Instance UID.
+        BoxClippedWarning: for boxes beyond the pixel grid by more than
+            round-off (:func:`box_tolerance`); every box is clipped to it.
     """
     sr = build_findings_sr(source, result, **options)
     write_atomic(
@@ -522,17 +776,17 @@ def write_findings_sr(source: Union[str, os.PathLike, Dataset], result: dict,
 
 
 def _key(code) -> tuple:
-    """(scheme, value) of a pydicom Code or a Code Sequence item."""
-    if hasattr(code, 'scheme_designator'):
-        return code.scheme_designator, code.value
-    return code.CodingSchemeDesignator, code.CodeValue
+    """(value, scheme) of a :data:`Code` or a Code Sequence item."""
+    if isinstance(code, tuple):
+        return code[0], code[1]
+    return code.CodeValue, code.CodingSchemeDesignator
 
 
 def _concept_of(item: Dataset) -> tuple:
     return _key(item.ConceptNameCodeSequence[0])
 
 
-def _children(item: Dataset, concept) -> List[Dataset]:
+def _children(item: Dataset, concept: Code) -> List[Dataset]:
     """Direct content items of ``item`` named ``concept``."""
     key = _key(concept)
     return [
@@ -551,52 +805,59 @@ def _read_group(group: Dataset) -> dict:
         finding=None,
         probability=None,
         region=None,
+        comment=None,
         presence=None,
         tracking_uid=None,
         algorithm=dict(name=None, version=None, parameters=[]))
-    for item in _children(group, codes.DCM.Finding):
+    for item in _children(group, FINDING):
         out['finding'] = _code_value(item)
-    for item in _children(group, codes.DCM.Probability):
+    for item in _children(group, PROBABILITY):
         out['probability'] = float(item.MeasuredValueSequence[0].NumericValue)
-    for item in _children(group, codes.DCM.ImageRegion):
+    for item in _children(group, IMAGE_REGION):
         out['region'] = item
-    for item in _children(group, codes.DCM.PresenceOfProperty):
-        out['presence'] = _key(_code_value(item)) == _key(codes.DCM.Present)
-    for item in _children(group, codes.DCM.TrackingUniqueIdentifier):
+    for item in _children(group, COMMENT):
+        out['comment'] = item.TextValue
+    for item in _children(group, PRESENCE):
+        out['presence'] = _key(_code_value(item)) == _key(PRESENT)
+    for item in _children(group, TRACKING_UID):
         out['tracking_uid'] = item.UID
     algo = out['algorithm']
-    for item in _children(group, codes.DCM.AlgorithmName):
+    for item in _children(group, ALGORITHM_NAME):
         algo['name'] = item.TextValue
-    for item in _children(group, codes.DCM.AlgorithmVersion):
+    for item in _children(group, ALGORITHM_VERSION):
         algo['version'] = item.TextValue
-    for item in _children(group, codes.DCM.AlgorithmParameters):
+    for item in _children(group, ALGORITHM_PARAMETERS):
         algo['parameters'].append(item.TextValue)
     return out
 
 
-def _lesion_type_of(code: Dataset) -> str:
-    for name, concept in LESION_CODES.items():
-        if _key(concept) == _key(code):
-            return name
-    return code.CodeMeaning
+_STANDARD_NAMES = {_key(c): n for n, c in STANDARD_CLASS_CODES.items()}
+
+
+def _class_name(code: Dataset, comment: Optional[str]) -> str:
+    """The class name of a finding: the Comment the writer puts beside the
+    code, else the name behind a standard code, else the code's meaning."""
+    if comment:
+        return comment
+    return _STANDARD_NAMES.get(_key(code), code.CodeMeaning)
 
 
 def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
     """Read an SR written by :func:`write_findings_sr` back into a dict.
 
     Plain pydicom walks the content tree, so the check does not go through
-    the library that wrote it (and is quicker than highdicom's parser).
+    the code that wrote it.
 
     Returns:
         dict: ``study_instance_uid``, ``series_instance_uid``,
         ``sop_instance_uid`` and ``sop_class_uid`` of the SR;
         ``referenced_sop_instance_uids`` (the source image(s) in the
         current requested procedure evidence); ``findings`` (each with
-        ``lesion_type``, ``code`` (value, scheme, meaning), ``score``,
-        ``bbox`` xyxy from the polyline, ``graphic_type``, ``tracking_uid``,
-        ``referenced_sop_instance_uid``); ``p_abnormal`` and ``abnormal``
-        (None when the report has none); ``lesions_present``;
-        ``algorithm`` (name, version, parameters).
+        ``lesion_type`` (the class name), ``code`` (value, scheme,
+        meaning), ``score``, ``bbox`` xyxy from the polyline,
+        ``graphic_type``, ``tracking_uid``, ``referenced_sop_instance_uid``);
+        ``p_abnormal`` and ``abnormal`` (None when the report has none);
+        ``lesions_present``; ``algorithm`` (name, version, parameters).
 
     Raises:
         ValueError: If ``path`` is not a DICOM SR Measurement Report.
@@ -609,7 +870,7 @@ def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
     if ds.get('SOPClassUID') not in SR_SOP_CLASSES:
         raise ValueError(f'{path}: not a DICOM SR document (SOP class '
                          f'{ds.get("SOPClassUID")})')
-    containers = _children(ds, codes.DCM.ImagingMeasurements)
+    containers = _children(ds, IMAGING_MEASUREMENTS)
     if ('ConceptNameCodeSequence' not in ds or _concept_of(ds) != _key(TITLE)
             or not containers):
         raise ValueError(f'{path}: not an Imaging Measurement Report with '
@@ -631,8 +892,8 @@ def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
         abnormal=None,
         lesions_present=None,
         algorithm=None)
-    calls = {_key(codes.SCT.Normal): False, _key(codes.SCT.Abnormal): True}
-    for group in _children(containers[0], codes.DCM.MeasurementGroup):
+    calls = {_key(NORMAL): False, _key(ABNORMAL): True}
+    for group in _children(containers[0], MEASUREMENT_GROUP):
         parts = _read_group(group)
         finding = parts['finding']
         region = parts['region']
@@ -646,7 +907,7 @@ def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
             ]
             out['findings'].append(
                 dict(
-                    lesion_type=_lesion_type_of(finding),
+                    lesion_type=_class_name(finding, parts['comment']),
                     code=dict(
                         value=finding.CodeValue,
                         scheme=finding.CodingSchemeDesignator,
@@ -672,6 +933,7 @@ def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
 
 __all__ = [
     'write_findings_sr', 'build_findings_sr', 'read_findings_sr',
-    'BoxClippedWarning', 'LESION_CODES', 'PRIVATE_SCHEME', 'box_tolerance',
+    'BoxClippedWarning', 'HeaderRepairWarning', 'LESION_CODES',
+    'PRIVATE_SCHEME', 'STANDARD_CLASS_CODES', 'box_tolerance', 'class_code',
     'default_model_name'
 ]

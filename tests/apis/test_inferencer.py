@@ -7,6 +7,7 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
+from _tools import check_ohif, check_sr, ohif_hydrate
 from ensemble_boxes import weighted_boxes_fusion
 
 from mmspine.apis import (SpineInferencer, boxes_to_original, build_runner,
@@ -233,6 +234,9 @@ def test_sr_per_dicom(phantom_infer_models, ensemble, tmp_path):
             result['findings']):
         assert a['lesion_type'] == b['lesion_type']
         np.testing.assert_allclose(a['bbox'], b['bbox'], atol=1e-3)
+    path = osp.join(out, 'sr', f'{result["image_id"]}.dcm')
+    check_sr(path)
+    check_ohif(ohif_hydrate([path])[0], result)
 
 
 def test_preprocess_from_config():

@@ -1,22 +1,20 @@
 import os
-import subprocess
 import warnings
 
 import highdicom as hd
 import numpy as np
 import pydicom
 import pytest
-from _tools import require_tool
+from _sr_cases import COLUMNS, ROWS, finding_dict, result_dict
+from _tools import check_ohif, check_sr, ohif_hydrate
 from pydicom.sr.codedict import codes
 
 from mmspine import __version__
 from mmspine.dicom import build_dataset, write_dicom
 from mmspine.dicom.sr import (LESION_CODES, PRIVATE_SCHEME, BoxClippedWarning,
-                              read_findings_sr, write_findings_sr)
+                              class_code, read_findings_sr, write_findings_sr)
 from mmspine.fileio import TMP_MARK
 from mmspine.metainfo import ALL_LESION_TYPES
-
-ROWS, COLUMNS = 80, 56
 
 
 def _source(tmp_path, name='src.dicom'):
@@ -27,45 +25,14 @@ def _source(tmp_path, name='src.dicom'):
     return path, ds
 
 
-def _result(ds, findings, p_abnormal=0.73, abnormal=True):
-    return dict(
-        source=ds.filename if hasattr(ds, 'filename') else '',
-        image_id='src',
-        status='ok',
-        reason='',
-        is_dicom=True,
-        study_instance_uid=ds.StudyInstanceUID,
-        series_instance_uid=ds.SeriesInstanceUID,
-        sop_instance_uid=ds.SOPInstanceUID,
-        sop_class_uid=ds.SOPClassUID,
-        rows=ROWS,
-        columns=COLUMNS,
-        pixel_spacing=[0.15, 0.15],
-        p_abnormal=p_abnormal,
-        abnormal=abnormal,
-        rule=dict(c=0.28, k=0.5) if p_abnormal is not None else None,
-        findings=findings,
-        model=dict(
-            detectors=['det_a', 'det_b'], classifiers=['densenet_tiny']))
-
-
-def _finding(lesion_type, score, bbox):
-    return dict(
-        label=0,
-        lesion_type=lesion_type,
-        score=score,
-        bbox=bbox,
-        bbox_mm=[v * 0.15 for v in bbox])
-
-
 FINDINGS = [
-    _finding('Osteophytes', 0.91, [1.25, 2.5, 20.1, 30.7]),
-    _finding('Surgical implant', 0.4, [10.0, 12.0, 40.0, 60.0]),
-    _finding('Other lesions', 0.55, [0.0, 33.3, 55.9, 80.0]),
+    finding_dict('Osteophytes', 0.91, [1.25, 2.5, 20.1, 30.7]),
+    finding_dict('Surgical implant', 0.4, [10.0, 12.0, 40.0, 60.0]),
+    finding_dict('Other lesions', 0.55, [0.0, 33.3, 55.9, 80.0]),
 ]
 # One finding of every lesion type, each with its own box.
 FINDINGS += [
-    _finding(t, 0.5 + 0.01 * i, [i, i / 3, i + 10.5, i + 20.25])
+    finding_dict(t, 0.5 + 0.01 * i, [i, i / 3, i + 10.5, i + 20.25])
     for i, t in enumerate(ALL_LESION_TYPES)
     if t not in {f['lesion_type']
                  for f in FINDINGS}
@@ -79,11 +46,11 @@ def written(tmp_path_factory):
     src_path, ds = _source(tmp)
     srs = {}
     cases = dict(
-        full=_result(ds, FINDINGS),
-        empty=_result(ds, [], p_abnormal=0.12, abnormal=False),
-        no_classifier=_result(ds, [], p_abnormal=None, abnormal=None),
+        full=result_dict(ds, FINDINGS),
+        empty=result_dict(ds, [], p_abnormal=0.12, abnormal=False),
+        no_classifier=result_dict(ds, [], p_abnormal=None, abnormal=None),
         # highdicom's parser is slow: a short report for it.
-        short=_result(ds, FINDINGS[:3]))
+        short=result_dict(ds, FINDINGS[:3]))
     for name, result in cases.items():
         out = str(tmp / 'out' / f'{name}.dcm')
         # The source given as a path and as a dataset.
@@ -127,7 +94,7 @@ def test_uids_and_evidence(written):
     assert len(uids) == len(written['srs'])
 
 
-def test_read_back_equals_result(written):
+def test_read_back_equalsresult_dict(written):
     ds = written['ds']
     out, result = written['srs']['full']
     read = read_findings_sr(out)
@@ -170,7 +137,8 @@ def test_highdicom_structure(written):
         x1, y1, x2, y2 = np.float32(finding['bbox'])
         np.testing.assert_array_equal(points, [[x1, y1], [x2, y1], [x2, y2],
                                                [x1, y2], [x1, y1]])
-        assert group.finding_type == LESION_CODES[finding['lesion_type']]
+        code = LESION_CODES[finding['lesion_type']]
+        assert group.finding_type == hd.sr.CodedConcept(*code)
         (prob, ) = group.get_measurements(name=codes.DCM.Probability)
         assert prob.unit == codes.UCUM.NoUnits
         assert prob.value == pytest.approx(finding['score'])
@@ -212,7 +180,8 @@ def test_written_atomically(written):
 
 def test_box_clipped_to_grid(tmp_path):
     src, ds = _source(tmp_path)
-    result = _result(ds, [_finding('Fracture', 0.8, [-0.01, 3, 56.02, 80])])
+    result = result_dict(
+        ds, [finding_dict('Fracture', 0.8, [-0.01, 3, 56.02, 80])])
     out = str(tmp_path / 'sr.dcm')
     with warnings.catch_warnings():
         # round-off beyond the grid is clipped without a word
@@ -231,7 +200,7 @@ def test_deidentified_source(tmp_path):
     for keyword in removed:
         delattr(ds, keyword)
     out = str(tmp_path / 'sr.dcm')
-    write_findings_sr(ds, _result(ds, FINDINGS[:1]), out)
+    write_findings_sr(ds, result_dict(ds, FINDINGS[:1]), out)
     sr = pydicom.dcmread(out)
     for keyword in removed:
         assert keyword in sr and not sr[keyword].value
@@ -242,23 +211,23 @@ def test_deidentified_source(tmp_path):
 
 @pytest.mark.parametrize('change,match', [
     (dict(sop_instance_uid=None), 'no .sop_instance_uid'),
-    (dict(study_instance_uid=''), 'no .study_instance_uid'),
+    (dict(study_instance_uid=''), 'study_instance_uid None does not match'),
     (dict(sop_instance_uid='1.2.3'), 'does not match the source'),
     (dict(rows=ROWS + 1), 'rows=81'),
     (dict(status='failed', reason='colour'), 'status .failed'),
-    (dict(findings=[_finding('Kyphosis', 0.5, [0, 0, 1, 1])]),
-     "finding 0: unknown lesion_type 'Kyphosis'"),
-    (dict(findings=[_finding('Fracture', 0.5, [5, 0, 1, 1])]),
+    (dict(findings=[finding_dict('', 0.5, [0, 0, 1, 1])]),
+     'finding 0: lesion_type: class name must be a non-empty string'),
+    (dict(findings=[finding_dict('Fracture', 0.5, [5, 0, 1, 1])]),
      'finding 0: bbox .* is not xyxy'),
-    (dict(findings=[_finding('Fracture', 0.5, [0, 1])]),
+    (dict(findings=[finding_dict('Fracture', 0.5, [0, 1])]),
      'finding 0: bbox must be 4 numbers'),
-    (dict(findings=[_finding('Fracture', 1.5, [0, 0, 1, 1])]),
+    (dict(findings=[finding_dict('Fracture', 1.5, [0, 0, 1, 1])]),
      r'score must lie in \[0, 1\]'),
     (dict(p_abnormal=float('nan')), r'p_abnormal must lie in \[0, 1\]'),
 ])
-def test_bad_result(tmp_path, change, match):
+def test_badresult_dict(tmp_path, change, match):
     src, ds = _source(tmp_path)
-    result = dict(_result(ds, FINDINGS), **change)
+    result = dict(result_dict(ds, FINDINGS), **change)
     out = tmp_path / 'sr.dcm'
     with pytest.raises(ValueError, match=match) as info:
         write_findings_sr(src, result, str(out))
@@ -272,33 +241,53 @@ def test_source_not_dicom(tmp_path):
     src, ds = _source(tmp_path)
     with pytest.raises(ValueError, match='scan.png: source is not a DICOM'):
         write_findings_sr(
-            str(bad), _result(ds, FINDINGS), str(tmp_path / 'sr.dcm'))
+            str(bad), result_dict(ds, FINDINGS), str(tmp_path / 'sr.dcm'))
     with pytest.raises(ValueError, match='not a DICOM SR'):
         read_findings_sr(src)
 
 
-def test_dsrdump_parses_every_sr(written):
-    """dcmtk, a third-party parser, reads each SR without complaint."""
-    dsrdump = require_tool('dsrdump')
+def test_every_sr_passes_dsrdump_and_dciodvfy(written):
     paths = sorted(p for p, _ in written['srs'].values())
     assert len(paths) == 4
     for path in paths:
-        # -v: report processing details; +Pc/+Pt: print all codes and
-        # template ids, so invalid ones would show.
-        proc = subprocess.run([dsrdump, '-v', '+Pc', '+Pt', path],
-                              capture_output=True,
-                              text=True,
-                              timeout=60)
-        assert proc.returncode == 0, proc.stderr
-        bad = [
-            line for line in (proc.stdout + proc.stderr).splitlines()
-            if line.startswith(('E:', 'W:', 'F:')) or 'Error' in line
-            or 'Warning' in line or 'invalid' in line.lower()
-        ]
-        assert not bad, f'{path}: {bad}'
-        assert 'TID 1500' in proc.stdout
-        n = len(written['srs'][os.path.basename(path)[:-4]][1]['findings'])
-        assert proc.stdout.count('POLYLINE') == n
+        check_sr(path)
+
+
+def test_ohif_reader_hydrates_everyfinding_dict(written):
+    """OHIF's SR reader loads each finding group as a RectangleROI labelled
+    with the class, its box within 0.5 px, and reads the score from the
+    NUM it takes as the measurement."""
+    names = sorted(written['srs'])
+    loaded = ohif_hydrate([written['srs'][n][0] for n in names])
+    for name, got in zip(names, loaded):
+        check_ohif(got, written['srs'][name][1])
+
+
+def test_any_class_name(tmp_path):
+    """Classes other than the VinDr ones get a private code whose meaning
+    is the name, and read back as the name."""
+    src, ds = _source(tmp_path)
+    names = [
+        'Kyphosis', 'Schmorl node (upper plate)',
+        'A very long class name that goes on beyond sixteen characters',
+        'A very long class name that goes on beyond sixteen chars 2',
+        'Wirbelkörperfraktur'
+    ]
+    findings = [
+        finding_dict(n, 0.5, [1, 2, 10 + i, 20]) for i, n in enumerate(names)
+    ]
+    out = str(tmp_path / 'sr.dcm')
+    write_findings_sr(src, result_dict(ds, findings), out)
+    read = read_findings_sr(out)
+    assert [f['lesion_type'] for f in read['findings']] == names
+    got = {f['code']['value'] for f in read['findings']}
+    assert len(got) == len(names) and all(len(v) <= 16 for v in got)
+    for f, name in zip(read['findings'], names):
+        assert (f['code']['scheme'], f['code']['meaning']) == \
+            (PRIVATE_SCHEME, name)
+        assert class_code(name) == (f['code']['value'], PRIVATE_SCHEME, name)
+    assert class_code('Fracture') == ('72704001', 'SCT', 'Fracture')
+    check_sr(out)
 
 
 def test_legacy_source_without_dicm_prefix(tmp_path):
@@ -311,7 +300,7 @@ def test_legacy_source_without_dicm_prefix(tmp_path):
     with open(legacy, 'rb') as f:
         assert f.read(132)[128:] != b'DICM'
     out = str(tmp_path / 'legacy_sr.dcm')
-    write_findings_sr(legacy, _result(ds, FINDINGS[:1]), out)
+    write_findings_sr(legacy, result_dict(ds, FINDINGS[:1]), out)
     back = read_findings_sr(out)
     assert back['study_instance_uid'] == ds.StudyInstanceUID
     assert back['referenced_sop_instance_uids'] == [ds.SOPInstanceUID]
@@ -324,14 +313,14 @@ def test_box_beyond_grid_is_clipped_with_a_warning(tmp_path):
     src, ds = _source(tmp_path)
     # 2 px is the tolerance on these small sides
     findings = [
-        _finding('Fracture', 0.8, [1, 3, 20, 40]),
-        _finding('Fracture', 0.7, [-1.5, 3, 20, ROWS + 1.9]),
-        _finding('Fracture', 0.6, [-2.5, 3, 20, 40]),
-        _finding('Ankylosis', 0.5, [5, -500, 400, 50]),
+        finding_dict('Fracture', 0.8, [1, 3, 20, 40]),
+        finding_dict('Fracture', 0.7, [-1.5, 3, 20, ROWS + 1.9]),
+        finding_dict('Fracture', 0.6, [-2.5, 3, 20, 40]),
+        finding_dict('Ankylosis', 0.5, [5, -500, 400, 50]),
     ]
     out = str(tmp_path / 'sr.dcm')
     with pytest.warns(BoxClippedWarning) as record:
-        write_findings_sr(src, _result(ds, findings), out)
+        write_findings_sr(src, result_dict(ds, findings), out)
     (warning, ) = record
     assert 'src.dicom: 2 finding box(es) reach beyond the 56 x 80' in \
         str(warning.message)
@@ -340,42 +329,3 @@ def test_box_beyond_grid_is_clipped_with_a_warning(tmp_path):
     boxes = [f['bbox'] for f in read_findings_sr(out)['findings']]
     assert boxes == [[1, 3, 20, 40], [0, 3, 20, ROWS], [0, 3, 20, 40],
                      [5, 0, COLUMNS, 50]]
-
-
-def test_fast_path_writes_the_same_document(tmp_path, monkeypatch):
-    """The SR built around held-out groups equals highdicom's own build."""
-    import mmspine.dicom.sr as sr_module
-    src, ds = _source(tmp_path)
-    result = _result(ds, FINDINGS[:4])
-    docs = []
-    for fast in (True, False):
-        # the same UIDs in both documents
-        counter = iter(range(1000))
-        monkeypatch.setattr(sr_module, 'generate_uid',
-                            lambda **kw: f'1.2.3.{next(counter)}')
-        sr = sr_module.build_findings_sr(src, result, fast=fast)
-        assert len(sr.content[0].ContentSequence[-1].ContentSequence) == 6
-        docs.append(_without_dates(sr.to_json_dict()))
-    assert docs[0] == docs[1]
-    assert len(read_findings_sr(_written(tmp_path, src,
-                                         result))['findings']) == 4
-
-
-def _written(tmp_path, src, result):
-    out = str(tmp_path / 'fast.dcm')
-    write_findings_sr(src, result, out)
-    return out
-
-
-def _without_dates(node):
-    """A JSON dataset without dates and times (they say when it was built).
-    """
-    if isinstance(node, list):
-        return [_without_dates(v) for v in node]
-    if isinstance(node, dict):
-        return {
-            k: _without_dates(v)
-            for k, v in node.items()
-            if not (isinstance(v, dict) and v.get('vr') in ('DA', 'TM', 'DT'))
-        }
-    return node

@@ -5,9 +5,11 @@ import importlib.util
 import json
 import os.path as osp
 import shutil
+import warnings
 
 import pydicom
 import pytest
+from _tools import check_ohif, check_sr, ohif_hydrate
 
 # one pytest-xdist worker trains the phantom models for these tests
 pytestmark = pytest.mark.xdist_group('phantom_infer_models')
@@ -48,6 +50,20 @@ def _bad_inputs(folder, good: str) -> dict:
             ds.decompress()
         ds.PixelData = ds.PixelData[:100]
 
+    def messy_header(ds):
+        # values real archives hold: repaired or dropped in the SR
+        ds.StudyTime = '11:27:24'
+        ds.PatientSex = '0000'
+
+    def private_class(ds):
+        # a vendor-private SOP class: no SR, findings kept
+        ds.SOPClassUID = '1.2.840.113619.4.30'
+        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # pydicom on the invalid values
+        variant('messy_header.dcm', messy_header)
+        variant('private_class.dcm', private_class)
     variant('colour.dcm', colour)
     variant('multi_frame.dcm', lambda ds: setattr(ds, 'NumberOfFrames', 2))
     variant('no_pixels.dcm', no_pixels)
@@ -92,24 +108,64 @@ def test_infer_mixed_folder(phantom_infer_models, tmp_path, capsys):
     for name, reason in bad.items():
         lines = [line for line in failed_lines if f'/{name}.' in line]
         assert len(lines) == 1 and reason in lines[0], (name, lines)
-    assert '2 done, 0 skipped, 6 failed' in first.out
+    assert '3 done, 1 partial, 0 skipped, 6 failed' in first.out
+    assert 'partial:' in first.out
 
     with open(osp.join(out, 'infer_report.csv')) as f:
         report = {r['image_id']: r for r in csv.DictReader(f)}
     assert {k for k, r in report.items() if r['status'] == 'failed'} == \
         set(bad)
+    # the SR of a private SOP class is refused; the findings stay
+    partial = report['private_class']
+    assert partial['status'] == 'partial'
+    assert 'SR not written' in partial['reason'] and \
+        'is private' in partial['reason']
+    assert not osp.isfile(osp.join(out, 'sr', 'private_class.dcm'))
+    # repaired header values are noted, naming attribute and value
+    messy = report['messy_header']
+    assert messy['status'] == 'skipped'
     good_ids = [osp.splitext(osp.basename(p))[0] for p in dicoms]
+    good_ids += ['messy_header', 'private_class']
     results = json.load(open(osp.join(out, 'findings.json')))['results']
-    assert len(results) == len(bad) + 2
+    assert len(results) == len(bad) + 4
+    by_id = {r['image_id']: r for r in results}
+    assert by_id['private_class']['status'] == 'ok'
+    assert by_id['private_class']['findings'] == \
+        json.load(open(osp.join(out, 'results', 'private_class.json'))
+                  )['result']['findings']
     for image_id in good_ids:
-        assert report[image_id]['status'] == 'skipped'
+        if image_id != 'private_class':
+            assert report[image_id]['status'] == 'skipped'
+            assert osp.isfile(osp.join(out, 'sr', f'{image_id}.dcm'))
         assert osp.isfile(osp.join(out, 'overlays', f'{image_id}.png'))
-        assert osp.isfile(osp.join(out, 'sr', f'{image_id}.dcm'))
         assert osp.isfile(osp.join(out, 'results', f'{image_id}.json'))
     with open(osp.join(out, 'findings.csv')) as f:
         assert {r['image_id'] for r in csv.DictReader(f)} == set(good_ids)
+    # every SR passes dcmtk and dciodvfy, and opens in OHIF's reader
+    srs = [i for i in good_ids if i != 'private_class']
+    paths = [osp.join(out, 'sr', f'{i}.dcm') for i in srs]
+    for path in paths:
+        check_sr(path)
+    for got, image_id in zip(ohif_hydrate(paths), srs):
+        check_ohif(got, by_id[image_id])
     # the rerun skipped the complete inputs and retried only the bad ones
-    assert '0 done, 2 skipped, 6 failed' in second.out
+    # and the one without its SR
+    assert '0 done, 1 partial, 3 skipped, 6 failed' in second.out
+    first_notes = [
+        line for line in first.err.splitlines() if 'messy_header' in line
+    ]
+    assert any("StudyTime (0008,0030) '11:27:24'" in line
+               for line in first_notes), first_notes
+    assert any("PatientSex (0010,0040) '0000'" in line
+               for line in first_notes), first_notes
+
+    # partial without failures: exit code 3
+    assert tool.main([
+        str(inputs / 'private_class.dcm'), '--det', config, checkpoint,
+        '--out-dir',
+        str(tmp_path / 'out2'), '--sr', '--score-thr', '0.5'
+    ]) == 3
+    assert '0 done, 1 partial, 0 skipped, 0 failed' in capsys.readouterr().out
 
 
 def test_infer_rejects_bad_rule(phantom_infer_models, tmp_path):
