@@ -130,8 +130,8 @@ def test_two_classes_through_the_tools(tmp_path):
     sr_out = str(tmp_path / 'sr_run')
     with pytest.raises(SystemExit) as exit_:
         run_tool_in_process('infer.py', dicom_dir, '--det', str(config),
-                            ckpt, '--score-thr', str(scores[-6]), '--sr', '--out-dir',
-                            sr_out, '--no-progress', *all_boxes)
+                            ckpt, '--score-thr', str(scores[-6]), '--sr',
+                            '--out-dir', sr_out, '--no-progress', *all_boxes)
     assert exit_.value.code == 0
     from mmspine.dicom.sr import read_findings_sr
     results = json.load(open(osp.join(sr_out, 'findings.json')))['results']

@@ -1,6 +1,4 @@
 """FROC, confusion matrix and PR curves against hand computations."""
-import json
-import os.path as osp
 
 import numpy as np
 import pytest
