@@ -68,4 +68,3 @@ def test_describe_error_names_type_and_first_clause():
     exc = ValueError('bad header - see the standard\nsecond line')
     assert describe_error(exc) == 'ValueError: bad header'
     assert describe_error(KeyError()) == 'KeyError'
-

@@ -36,10 +36,8 @@ def parse_args() -> argparse.Namespace:
         '--rule-out',
         help='with --sweep, write the best c and k as JSON here, for '
         'tools/infer.py --rule')
-    parser.add_argument(
-        '--c-grid', type=float, nargs='+', default=RULE_C_GRID)
-    parser.add_argument(
-        '--k-grid', type=float, nargs='+', default=RULE_K_GRID)
+    parser.add_argument('--c-grid', type=float, nargs='+', default=RULE_C_GRID)
+    parser.add_argument('--k-grid', type=float, nargs='+', default=RULE_K_GRID)
     parser.add_argument(
         '--classes',
         nargs='+',

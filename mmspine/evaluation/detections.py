@@ -161,7 +161,8 @@ def read_pickle(path: str,
     return out
 
 
-def read_coco_results(path: str, coco: Union[dict, COCO],
+def read_coco_results(path: str,
+                      coco: Union[dict, COCO],
                       data: Optional[list] = None) -> ReadDetections:
     """Read a COCO results JSON (a list of result dicts).
 
@@ -201,8 +202,8 @@ def read_coco_results(path: str, coco: Union[dict, COCO],
 
 def read_findings_json(path: str,
                        coco: Union[dict, COCO],
-                       data: Optional[Union[dict, list]] = None
-                       ) -> ReadDetections:
+                       data: Optional[Union[dict,
+                                            list]] = None) -> ReadDetections:
     """Read ``tools/infer.py``'s ``findings.json``.
 
     Results are matched to the COCO images by file stem; their boxes, in
@@ -220,8 +221,9 @@ def read_findings_json(path: str,
     images = images_by_stem(coco)
     out = ReadDetections()
     for n, item in enumerate(results):
-        stem = str(item.get('image_id') or osp.splitext(
-            osp.basename(item.get('source') or ''))[0])
+        stem = str(
+            item.get('image_id')
+            or osp.splitext(osp.basename(item.get('source') or ''))[0])
         img = images.get(stem)
         if img is None:
             out.problems.append(f'results[{n}] ({stem or "?"}): no image of '
@@ -276,8 +278,9 @@ def read_findings_csv(path: str,
     images = images_by_stem(coco)
     with open(path, newline='') as f:
         reader = csv.DictReader(f)
-        missing = {'image_id', 'lesion_type', 'xmin', 'ymin', 'xmax', 'ymax',
-                   'score'} - set(reader.fieldnames or ())
+        missing = {
+            'image_id', 'lesion_type', 'xmin', 'ymin', 'xmax', 'ymax', 'score'
+        } - set(reader.fieldnames or ())
         if missing:
             raise ValueError(f'{path}: missing columns {sorted(missing)}')
         rows = list(enumerate(reader, start=2))
@@ -300,8 +303,8 @@ def read_findings_csv(path: str,
         if name == NO_FINDING:
             continue
         try:
-            box = np.array([float(row[k]) for k in
-                            ('xmin', 'ymin', 'xmax', 'ymax')])
+            box = np.array(
+                [float(row[k]) for k in ('xmin', 'ymin', 'xmax', 'ymax')])
             score = float(row['score'])
         except (TypeError, ValueError) as e:
             raise ValueError(f'{path}:{line}: malformed box or score: '
@@ -363,6 +366,5 @@ def read_detections(path: str,
 
 __all__ = [
     'ReadDetections', 'images_by_stem', 'label_cat_ids', 'read_coco_results',
-    'read_detections', 'read_findings_csv', 'read_findings_json',
-    'read_pickle'
+    'read_detections', 'read_findings_csv', 'read_findings_json', 'read_pickle'
 ]

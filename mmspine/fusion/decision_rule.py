@@ -46,10 +46,7 @@ def load_detections(path: str,
 
 def image_id_map(coco_api) -> Dict[str, int]:
     """VinDr image_id (file name stem) -> COCO image id."""
-    return {
-        stem: img['id']
-        for stem, img in images_by_stem(coco_api).items()
-    }
+    return {stem: img['id'] for stem, img in images_by_stem(coco_api).items()}
 
 
 def probs_by_coco_id(coco_api, image_ids: Sequence[str],

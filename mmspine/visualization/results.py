@@ -114,8 +114,7 @@ def build_visualizer(classes: Sequence[str],
     from mmdet.visualization import DetLocalVisualizer
     vis = DetLocalVisualizer(name='mmspine_results', line_width=line_width)
     vis.dataset_meta = dict(
-        classes=tuple(classes),
-        palette=list(palette or palette_for(classes)))
+        classes=tuple(classes), palette=list(palette or palette_for(classes)))
     return vis
 
 
@@ -134,8 +133,7 @@ def draw_gt_and_predictions(image: np.ndarray,
                             gt: Instances,
                             pred: Instances,
                             visualizer,
-                            score_thr: float = DRAW_SCORE_THR
-                            ) -> np.ndarray:
+                            score_thr: float = DRAW_SCORE_THR) -> np.ndarray:
     """Draw ground truth (left) beside predictions (right).
 
     Args:
@@ -223,7 +221,6 @@ def visualize_results(results: str,
 
 
 __all__ = [
-    'load_ground_truth', 'load_predictions',
-    'build_visualizer', 'draw_gt_and_predictions', 'visualize_results',
-    'VisualizationSummary'
+    'load_ground_truth', 'load_predictions', 'build_visualizer',
+    'draw_gt_and_predictions', 'visualize_results', 'VisualizationSummary'
 ]

@@ -52,7 +52,9 @@ def test_two_classes_through_the_tools(tmp_path):
             osp.join(dicom_dir, f'{stem}.dicom'),
             build_dataset(pixels, bits_stored=8))
     assert convert_folder(
-        dicom_dir, test_images, report=str(tmp_path / 'conversion.csv'),
+        dicom_dir,
+        test_images,
+        report=str(tmp_path / 'conversion.csv'),
         progress=False).exit_code == 0
     config = tmp_path / 'two_classes.py'
     config.write_text(
@@ -87,8 +89,8 @@ def test_two_classes_through_the_tools(tmp_path):
     # tools/test.py, class by class
     infer = str(tmp_path / 'infer')
     with pytest.raises(SystemExit) as exit_:
-        run_tool_in_process('infer.py', dicom_dir, '--det', str(config),
-                            ckpt, '--score-thr', '0', '--out-dir', infer,
+        run_tool_in_process('infer.py', dicom_dir, '--det', str(config), ckpt,
+                            '--score-thr', '0', '--out-dir', infer,
                             '--no-progress', *all_boxes)
     assert exit_.value.code == 0
     ann_file = osp.join(root, 'annotations', 'test.json')
@@ -111,10 +113,11 @@ def test_two_classes_through_the_tools(tmp_path):
     # a findings.csv row of another class is an error naming the file,
     # the line and the known classes
     rows = open(osp.join(infer, 'findings.csv')).read().splitlines()
-    n = next(i for i, row in enumerate(rows) if ',cyst,' in row
-             or ',screw,' in row)
-    rows[n] = rows[n].replace(',cyst,', ',Osteophytes,').replace(
-        ',screw,', ',Osteophytes,')
+    n = next(i for i, row in enumerate(rows)
+             if ',cyst,' in row or ',screw,' in row)
+    rows[n] = rows[n].replace(',cyst,',
+                              ',Osteophytes,').replace(',screw,',
+                                                       ',Osteophytes,')
     bad = str(tmp_path / 'bad.csv')
     with open(bad, 'w') as f:
         f.write('\n'.join(rows) + '\n')
@@ -129,9 +132,10 @@ def test_two_classes_through_the_tools(tmp_path):
     scores = sorted(d['score'] for d in dets)
     sr_out = str(tmp_path / 'sr_run')
     with pytest.raises(SystemExit) as exit_:
-        run_tool_in_process('infer.py', dicom_dir, '--det', str(config),
-                            ckpt, '--score-thr', str(scores[-6]), '--sr',
-                            '--out-dir', sr_out, '--no-progress', *all_boxes)
+        run_tool_in_process('infer.py', dicom_dir,
+                            '--det', str(config), ckpt, '--score-thr',
+                            str(scores[-6]), '--sr', '--out-dir', sr_out,
+                            '--no-progress', *all_boxes)
     assert exit_.value.code == 0
     from mmspine.dicom.sr import read_findings_sr
     results = json.load(open(osp.join(sr_out, 'findings.json')))['results']

@@ -41,15 +41,17 @@ def test_train_data_is_autoaugmented_and_repeat_factor_sampled(
     assert len(dataset.dataset) == len(classes_of)
     freq = Counter(c for cats in classes_of.values() for c in cats)
     expected = {
-        img: math.ceil(
+        img:
+        math.ceil(
             max(
                 max(1., math.sqrt(thr / (freq[c] / len(classes_of))))
                 for c in cats))
         for img, cats in classes_of.items()
     }
     assert max(expected.values()) > 1
-    repeats = Counter(dataset.dataset.get_data_info(i)['img_id']
-                      for i in dataset.repeat_indices)
+    repeats = Counter(
+        dataset.dataset.get_data_info(i)['img_id']
+        for i in dataset.repeat_indices)
     assert dict(repeats) == expected
     assert len(dataset) == sum(expected.values())
 

@@ -194,5 +194,7 @@ def test_findings_json_is_read_on_the_original_grid(tiny_run, tmp_path):
     path.write_text(json.dumps(dict(results=results)))
     back, _, problems = load_report_detections(str(path), coco)
     assert len(back) == len(dets) - len(results[0]['findings'])
-    assert problems == ['results[0] (nope): no image of the annotation '
-                        'file has this file stem']
+    assert problems == [
+        'results[0] (nope): no image of the annotation '
+        'file has this file stem'
+    ]

@@ -26,8 +26,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     return print_summary(
-        parse_folder_metadata(
-            args.in_dir, args.out_csv, workers=args.workers))
+        parse_folder_metadata(args.in_dir, args.out_csv, workers=args.workers))
 
 
 if __name__ == '__main__':

@@ -112,9 +112,8 @@ def coco_box_eval(coco_gt: Union[str, dict, COCO],
         recall=RECALL_POINTS,
         precision=precision[h].T.copy(),
         scores=scores[h].T.copy(),
-        ap50=np.array([
-            _mean_valid(precision[h, :, k]) for k in range(len(cat_ids))
-        ]),
+        ap50=np.array(
+            [_mean_valid(precision[h, :, k]) for k in range(len(cat_ids))]),
         ap=np.array(
             [_mean_valid(precision[:, :, k]) for k in range(len(cat_ids))]),
         num_gts=num_gts,
@@ -173,6 +172,6 @@ def coco_box_ap(coco_gt: Union[str, dict, COCO],
         tuple: :func:`box_ap_metrics` and :func:`box_ap_table` of the one
         COCOeval run.
     """
-    evaluated = coco_box_eval(coco_gt, detections, cat_ids, img_ids,
-                              iou_thrs, headline_iou, max_dets)
+    evaluated = coco_box_eval(coco_gt, detections, cat_ids, img_ids, iou_thrs,
+                              headline_iou, max_dets)
     return box_ap_metrics(evaluated), box_ap_table(evaluated)

@@ -6,8 +6,8 @@ thumbnails and :mod:`.html` puts them in one file.
 from .figures import (figure_data_uri, new_figure, plot_confusion, plot_froc,
                       plot_pr_curves, plot_roc_band, plot_sweep)
 from .gallery import GalleryItem, gallery_items, thumbnail
-from .html import (DEFAULT_PAPER_ROWS, DETECTION_FIGURES, Report,
-                   build_report, write_report)
+from .html import (DEFAULT_PAPER_ROWS, DETECTION_FIGURES, Report, build_report,
+                   write_report)
 from .inputs import git_commit, load_report_detections, sha256_of
 
 __all__ = [

@@ -56,6 +56,7 @@ img.fig{max-width:100%}.note{font-size:12px;color:#555}
 .headline{font-size:18px}.headline b{font-size:24px}
 """
 
+
 @dataclass
 class Report:
     """What :func:`build_report` computed, and the HTML.
@@ -86,26 +87,28 @@ def _pct(v: float) -> str:
     return '-' if v is None or not np.isfinite(v) else f'{100 * v:.2f}'
 
 
-def build_report(ann_file: str,
-                 detections: Sequence[dict],
-                 image_paths: Optional[Dict[int, str]] = None,
-                 image_root: Optional[str] = None,
-                 cls_predictions: Optional[str] = None,
-                 sweep: bool = False,
-                 c_grid: Optional[Sequence[float]] = None,
-                 k_grid: Optional[Sequence[float]] = None,
-                 stats: Optional[Sequence[SplitStats]] = None,
-                 config: Optional[str] = None,
-                 checkpoint: Optional[str] = None,
-                 predictions_file: Optional[str] = None,
-                 paper_rows: Sequence[str] = DEFAULT_PAPER_ROWS,
-                 score_thr: float = OPERATING_SCORE_THR,
-                 fp_rates: Sequence[float] = FROC_REPORT_FPS,
-                 gallery_size: int = 12,
-                 num_bootstrap: int = 1000,
-                 title: str = 'mmspine evaluation report',
-                 classes: Optional[Sequence[str]] = None,
-                 problems: Sequence[str] = ()) -> Report:
+def build_report(
+    ann_file: str,
+    detections: Sequence[dict],
+    image_paths: Optional[Dict[int, str]] = None,
+    image_root: Optional[str] = None,
+    cls_predictions: Optional[str] = None,
+    sweep: bool = False,
+    c_grid: Optional[Sequence[float]] = None,
+    k_grid: Optional[Sequence[float]] = None,
+    stats: Optional[Sequence[SplitStats]] = None,
+    config: Optional[str] = None,
+    checkpoint: Optional[str] = None,
+    predictions_file: Optional[str] = None,
+    paper_rows: Sequence[str] = DEFAULT_PAPER_ROWS,
+    score_thr: float = OPERATING_SCORE_THR,
+    fp_rates: Sequence[float] = FROC_REPORT_FPS,
+    gallery_size: int = 12,
+    num_bootstrap: int = 1000,
+    title: str = 'mmspine evaluation report',
+    classes: Optional[Sequence[str]] = None,
+    problems: Sequence[str] = ()
+) -> Report:
     """Compute everything and render the HTML.
 
     Args:

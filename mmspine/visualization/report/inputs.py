@@ -8,10 +8,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ...evaluation.detections import read_detections
 
 
-def load_report_detections(path: str,
-                           coco,
-                           classes: Optional[Sequence[str]] = None
-                           ) -> Tuple[List[dict], Dict[int, str], List[str]]:
+def load_report_detections(
+    path: str,
+    coco,
+    classes: Optional[Sequence[str]] = None
+) -> Tuple[List[dict], Dict[int, str], List[str]]:
     """Detections of a run as COCO result dicts, image paths and problems.
 
     Args:
