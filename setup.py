@@ -63,7 +63,8 @@ if __name__ == '__main__':
         package_data={'mmspine': ['.mim/configs/**/*.py']},
         include_package_data=True,
         python_requires='>=3.9',
-        # torch is left out: install the build for your CUDA first (README)
+        # torch>=2.6 is among them: install the build for your CUDA first
+        # (README), pip keeps it
         install_requires=requirements('runtime', 'openmmlab'),
         extras_require={'tests': requirements('tests')},
         license='Apache License 2.0',

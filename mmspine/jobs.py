@@ -4,14 +4,14 @@ one way, and the command-line parts of the scripts that run them.
 Every job (DICOM to PNG, metadata, CSV to COCO, inference, fusion, the
 report, the phantom) returns or builds a :class:`JobSummary`; its script
 prints it with :func:`print_summary` and exits with its ``exit_code``:
-1 when any item failed. Free of torch and mmdet (standard library only),
+1 when any item failed. The scripts pass their options to the library by
+explicit keywords. Free of torch and mmdet (standard library only),
 so the preprocessing jobs can use it.
 """
 import argparse
-import inspect
 import sys
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, List, Optional, Sequence
+from typing import IO, Any, Dict, List, Optional, Sequence
 
 #: The status of an item that failed; any makes the exit code 1.
 FAILED = 'failed'
@@ -126,6 +126,25 @@ def print_summary(summary: JobSummary, file: Optional[IO] = None) -> int:
     return summary.exit_code
 
 
+def describe_error(exc: BaseException) -> str:
+    """One line naming an exception: its type and first message line."""
+    lines = str(exc).strip().splitlines()
+    # pydicom appends advice after ' - '; the first clause says what broke.
+    msg = lines[0].split(' - ')[0] if lines else ''
+    name = type(exc).__name__
+    return f'{name}: {msg}' if msg else name
+
+
+def log_line(message: str, progress: bool = True) -> None:
+    """Print one line to stderr without breaking a progress bar."""
+    if progress:
+        # tqdm only here: the rest of this module is standard library
+        from tqdm import tqdm
+        tqdm.write(message, file=sys.stderr)
+    else:
+        print(message, file=sys.stderr)
+
+
 # ---------------------------------------------------------------------------
 # Command-line parts of the job scripts under tools/
 
@@ -154,26 +173,8 @@ def add_phantom_args(parser: argparse.ArgumentParser, num_train: int,
     add_workers(parser, workers)
 
 
-def options_for(fn: Callable, args: argparse.Namespace,
-                **overrides) -> Dict[str, Any]:
-    """The options of ``args`` named like parameters of ``fn``.
-
-    The scripts name their options after the library function they call,
-    so that passing them on is one line; ``overrides`` win.
-    """
-    params = inspect.signature(fn).parameters
-    options = {k: v for k, v in vars(args).items() if k in params}
-    options.update(overrides)
-    return options
-
-
-def call_with_args(fn: Callable, args: argparse.Namespace, **overrides) -> Any:
-    """``fn(**options_for(fn, args, **overrides))``."""
-    return fn(**options_for(fn, args, **overrides))
-
-
 __all__ = [
     'EXIT_PARTIAL', 'FAILED', 'PARTIAL', 'JobSummary', 'add_phantom_args',
-    'add_workers', 'call_with_args', 'job_parser', 'options_for',
+    'add_workers', 'describe_error', 'job_parser', 'log_line',
     'print_summary'
 ]

@@ -4,8 +4,8 @@ import argparse
 import pytest
 
 from mmspine.jobs import (EXIT_PARTIAL, FAILED, PARTIAL, JobSummary,
-                          add_phantom_args, call_with_args, job_parser,
-                          options_for, print_summary)
+                          add_phantom_args, describe_error, job_parser,
+                          print_summary)
 
 DONE = 'done'
 
@@ -73,21 +73,17 @@ def test_summary_without_failures_exits_0():
     assert summary.format() == 'fuse:\nAP table'
 
 
-def test_options_for_picks_parameters_by_name():
-
-    def job(in_dir, out_dir, workers=1, resume=True):
-        return in_dir, out_dir, workers, resume
-
+def test_job_parser_parts():
     parser = job_parser('Doc.\n\n    indented example')
-    parser.add_argument('in_dir')
-    parser.add_argument('out_dir')
-    parser.add_argument('--no-resume', action='store_true')
     add_phantom_args(parser, num_train=5, num_test=2, workers=3)
-    args = parser.parse_args(['a', 'b', '--no-resume'])
+    args = parser.parse_args(['--seed', '4'])
     assert isinstance(
         parser.formatter_class(''), argparse.RawDescriptionHelpFormatter)
     assert (args.num_train, args.num_test, args.seed, args.workers) == (5, 2,
-                                                                        0, 3)
-    assert options_for(job, args) == dict(in_dir='a', out_dir='b', workers=3)
-    assert call_with_args(
-        job, args, resume=not args.no_resume) == ('a', 'b', 3, False)
+                                                                        4, 3)
+
+
+def test_describe_error_names_type_and_first_clause():
+    exc = ValueError('bad header - see the standard\nsecond line')
+    assert describe_error(exc) == 'ValueError: bad header'
+    assert describe_error(KeyError()) == 'KeyError'

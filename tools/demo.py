@@ -14,8 +14,8 @@ from mmengine.config import DictAction
 
 from mmspine.apis import run_demo
 from mmspine.apis.demo import DEMO_CONFIG
-from mmspine.jobs import (JobSummary, add_phantom_args, call_with_args,
-                          job_parser, print_summary)
+from mmspine.jobs import (JobSummary, add_phantom_args, job_parser,
+                          print_summary)
 from mmspine.utils import register_all_modules
 
 
@@ -32,7 +32,14 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     start = time.time()
-    metrics = call_with_args(run_demo, args)
+    metrics = run_demo(
+        args.work_dir,
+        config=args.config,
+        num_train=args.num_train,
+        num_test=args.num_test,
+        seed=args.seed,
+        workers=args.workers,
+        cfg_options=args.cfg_options)
     print_summary(
         JobSummary(
             'demo',

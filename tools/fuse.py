@@ -2,8 +2,9 @@
 only boxes scoring >= k; print per-class AP@0.5 before and after."""
 import argparse
 
-from mmspine.fusion import DEFAULT_C_GRID, DEFAULT_K_GRID, fuse
-from mmspine.jobs import JobSummary, call_with_args, print_summary
+from mmspine.fusion import fuse
+from mmspine.jobs import JobSummary, print_summary
+from mmspine.thresholds import RULE_C_GRID, RULE_K, RULE_K_GRID
 
 
 def parse_args() -> argparse.Namespace:
@@ -17,7 +18,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--c', type=float, help='classifier threshold (default: Youden)')
     parser.add_argument(
-        '--k', type=float, default=0.5, help='box score threshold')
+        '--k',
+        type=float,
+        default=RULE_K,
+        help=f'box score threshold (default {RULE_K})')
     parser.add_argument('--out', help='write the fused results (.json)')
     parser.add_argument(
         '--reverse',
@@ -32,10 +36,14 @@ def parse_args() -> argparse.Namespace:
         '--rule-out',
         help='with --sweep, write the best c and k as JSON here, for '
         'tools/infer.py --rule')
+    parser.add_argument('--c-grid', type=float, nargs='+', default=RULE_C_GRID)
+    parser.add_argument('--k-grid', type=float, nargs='+', default=RULE_K_GRID)
     parser.add_argument(
-        '--c-grid', type=float, nargs='+', default=DEFAULT_C_GRID)
-    parser.add_argument(
-        '--k-grid', type=float, nargs='+', default=DEFAULT_K_GRID)
+        '--classes',
+        nargs='+',
+        help="the detector's classes (its config's metainfo), evaluated "
+        "and numbering a pickle's labels (default: every category of "
+        'ANN_FILE)')
     parser.add_argument(
         '--num-bootstrap', type=int, default=10000, help='CI resamples')
     return parser.parse_args()
@@ -43,12 +51,20 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    result = call_with_args(
-        fuse,
-        args,
+    result = fuse(
         det_file=args.detections,
         cls_file=args.predictions,
-        out_file=args.out)
+        ann_file=args.ann_file,
+        c=args.c,
+        k=args.k,
+        out_file=args.out,
+        reverse=args.reverse,
+        sweep=args.sweep,
+        c_grid=args.c_grid,
+        k_grid=args.k_grid,
+        classes=args.classes,
+        num_bootstrap=args.num_bootstrap,
+        rule_out=args.rule_out)
     outputs = dict(fused=args.out, rule=args.rule_out)
     print_summary(
         JobSummary(

@@ -9,9 +9,10 @@ import argparse
 import sys
 
 from mmspine.apis import SpineInferencer, add_config_options, infer_to_dir
-from mmspine.apis.inferencer import DEFAULT_C, DEFAULT_K, DEFAULT_SCORE_THR
 from mmspine.fusion import WBF_IOU_THR, WBF_SKIP_BOX_THR
-from mmspine.jobs import call_with_args, print_summary
+from mmspine.jobs import print_summary
+from mmspine.thresholds import (FINDINGS_SCORE_THR, OVERLAY_SCORE_THR, RULE_C,
+                                RULE_K)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -40,18 +41,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--rule', help='JSON with c and k (tools/fuse.py --rule-out)')
     parser.add_argument(
-        '--c', type=float, help=f'classifier threshold (default {DEFAULT_C})')
+        '--c', type=float, help=f'classifier threshold (default {RULE_C})')
     parser.add_argument(
         '--k',
         type=float,
-        help=f'box score kept on images called normal (default {DEFAULT_K})')
+        help=f'box score kept on images called normal (default {RULE_K})')
     parser.add_argument(
         '--tta', action='store_true', help='also infer flipped images')
     parser.add_argument(
         '--score-thr',
         type=float,
-        default=DEFAULT_SCORE_THR,
-        help='drop findings scoring lower')
+        default=FINDINGS_SCORE_THR,
+        help=f'drop findings scoring lower (default {FINDINGS_SCORE_THR})')
     parser.add_argument('--wbf-weights', type=float, nargs='+')
     parser.add_argument('--wbf-iou-thr', type=float, default=WBF_IOU_THR)
     parser.add_argument(
@@ -61,6 +62,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--sr', action='store_true', help='a DICOM SR per DICOM input')
     parser.add_argument(
         '--overlays', action='store_true', help='draw findings per input')
+    parser.add_argument(
+        '--overlay-score-thr',
+        type=float,
+        default=OVERLAY_SCORE_THR,
+        help='draw findings scoring at least this on the overlays '
+        f'(default {OVERLAY_SCORE_THR})')
     # for every model config, e.g. --cfg-options preprocess.max_size=512
     add_config_options(parser)
     parser.add_argument('--device', default='cpu')
@@ -95,23 +102,36 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    inferencer = call_with_args(
-        SpineInferencer,
-        args,
+    inferencer = SpineInferencer(
         detectors=args.det,
         classifiers=args.cls,
+        device=args.device,
+        rule=args.rule,
+        c=args.c,
+        k=args.k,
+        tta=args.tta,
+        score_thr=args.score_thr,
+        wbf_weights=args.wbf_weights,
+        wbf_iou_thr=args.wbf_iou_thr,
+        wbf_skip_box_thr=args.wbf_skip_box_thr,
+        batch_size=args.batch_size,
+        cfg_options=args.cfg_options,
         speed=dict(
             fuse_bn=not args.no_fuse_bn,
             channels_last=not args.no_channels_last,
             compile=args.compile,
-            threads=args.threads))
+            threads=args.threads),
+        data_root=args.data_root)
     return print_summary(
-        call_with_args(
-            infer_to_dir,
-            args,
-            inferencer=inferencer,
+        infer_to_dir(
+            inferencer,
+            args.inputs,
+            args.out_dir,
+            overlays=args.overlays,
+            sr=args.sr,
             resume=not args.no_resume,
-            progress=not args.no_progress))
+            progress=not args.no_progress,
+            overlay_score_thr=args.overlay_score_thr))
 
 
 if __name__ == '__main__':

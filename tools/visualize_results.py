@@ -1,8 +1,9 @@
 """Draw ground truth beside predictions for every image of a COCO file.
 
-RESULTS is a COCO results JSON (tools/test.py) or a findings.json
-(tools/infer.py; its images are matched to the COCO images by file stem and
-its boxes scaled to their size). One picture per image goes to OUT_DIR;
+RESULTS is a tools/test.py pickle or COCO results JSON, or a findings.json
+or findings.csv (tools/infer.py; its images are matched to the COCO images
+by file stem and its boxes scaled to their size). Every category of the
+annotation file is drawn. One picture per image goes to OUT_DIR;
 each problem (missing image, unknown image id) is printed on one line, and
 the exit code is 1 when any image could not be drawn.
 """
@@ -10,12 +11,14 @@ import argparse
 import sys
 from typing import List, Optional
 
-from mmspine.visualization import DEFAULT_SCORE_THR, visualize_results
+from mmspine.thresholds import DRAW_SCORE_THR
+from mmspine.visualization import visualize_results
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('results', help='COCO results .json or findings.json')
+    parser.add_argument(
+        'results', help='.pkl, COCO results .json, findings.json or .csv')
     parser.add_argument(
         '--ann-file', required=True, help='COCO annotations (ground truth)')
     parser.add_argument(
@@ -25,8 +28,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--score-thr',
         type=float,
-        default=DEFAULT_SCORE_THR,
-        help='draw predictions scoring above this')
+        default=DRAW_SCORE_THR,
+        help=f'draw predictions scoring above this (default '
+        f'{DRAW_SCORE_THR})')
+    parser.add_argument(
+        '--classes',
+        nargs='+',
+        help="the detector's classes (its config's metainfo), numbering a "
+        "pickle's labels (default: every category of the annotation file)")
     return parser.parse_args(argv)
 
 
@@ -37,7 +46,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         args.ann_file,
         args.img_dir,
         args.out_dir,
-        score_thr=args.score_thr)
+        score_thr=args.score_thr,
+        classes=args.classes)
     for problem in summary.problems:
         print(problem, file=sys.stderr)
     print(f'{len(summary.written)} pictures in {args.out_dir}, '

@@ -1,7 +1,7 @@
 """Statistics of a VinDr-SpineXR-style data set, from its CSVs or COCO JSON.
 
 Kept free of torch and mmdet, like the converter. Figures are drawn by
-:mod:`mmspine.visualization.report`.
+:mod:`mmspine.visualization.dataset_stats`.
 """
 import json
 import os.path as osp

@@ -18,10 +18,9 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from ..dicom.batch import log_line
-from ..dicom.voi import describe_error
 from ..fileio import atomic_write
-from ..jobs import PARTIAL, JobSummary
+from ..jobs import PARTIAL, JobSummary, describe_error, log_line
+from ..thresholds import OVERLAY_SCORE_THR
 from ..version import __version__
 from .findings import (FAILED, OK, failed_result, write_findings_csv,
                        write_findings_json, write_json)
@@ -140,7 +139,7 @@ def infer_to_dir(inferencer,
                  resume: bool = True,
                  progress: bool = True,
                  overlay_size: Optional[int] = OVERLAY_SIZE,
-                 overlay_score_thr: float = 0.3) -> JobSummary:
+                 overlay_score_thr: float = OVERLAY_SCORE_THR) -> JobSummary:
     """Run ``inferencer`` on files and folders; write everything to a folder.
 
     ``out_dir`` gets ``findings.json`` (every input's result),

@@ -7,15 +7,15 @@ writes the same findings in the VinDr CSV layout, so they go back through
 """
 import csv
 import json
-import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..annotations import png_to_original_boxes, spinexr_to_coco
+from ..annotations import png_to_original_boxes
 from ..annotations.spinexr_to_coco import ANNOTATION_COLUMNS
+from ..evaluation.detections import read_findings_csv
 from ..fileio import atomic_write
-from ..metainfo import NO_FINDING, SPINEXR_CLASSES
+from ..metainfo import NO_FINDING
 
 #: Columns of ``findings.csv``: the VinDr annotation CSV's, then the box
 #: score and the image's p(abnormal) (empty without classifiers).
@@ -85,7 +85,7 @@ def make_result(source: str,
                 boxes: np.ndarray,
                 scores: np.ndarray,
                 labels: np.ndarray,
-                classes: Sequence[str] = SPINEXR_CLASSES,
+                classes: Sequence[str],
                 p_abnormal: Optional[float] = None,
                 rule: Optional[Tuple[float, float]] = None,
                 model: Optional[dict] = None) -> dict:
@@ -99,7 +99,7 @@ def make_result(source: str,
         boxes (np.ndarray): ``(N, 4)`` xyxy in the original grid.
         scores (np.ndarray): ``(N,)`` scores.
         labels (np.ndarray): ``(N,)`` class indices into ``classes``.
-        classes (Sequence[str]): Class names.
+        classes (Sequence[str]): The detector's class names, by label.
         p_abnormal (float, optional): Classifier ensemble probability.
         rule (tuple, optional): ``(c, k)`` of the decision rule.
         model (dict, optional): ``detectors`` and ``classifiers`` names.
@@ -204,56 +204,24 @@ def findings_csv_to_coco_results(findings_csv: str,
                                  ) -> List[dict]:
     """Read ``findings.csv`` back as COCO results on a PNG data set.
 
-    The findings go through :func:`spinexr_to_coco`, as annotations would,
-    so that boxes are scaled from the original grid to the PNGs' with the
-    same sizes; the scores are then put back and the images matched to
-    ``gt_coco`` by file name.
+    :func:`~mmspine.evaluation.detections.read_findings_csv`, strict: the
+    classes are the categories of ``gt_coco`` (an unknown one is an error
+    naming the file, the line and the known classes), and an image that
+    ``gt_coco`` lacks is an error too.
 
     Args:
         findings_csv (str): ``findings.csv`` of ``tools/infer.py``.
         gt_coco (dict): COCO ground truth of the PNGs.
-        meta_csv (str, optional): The dicom2png report of the PNGs.
+        meta_csv (str, optional): The dicom2png report of the PNGs, for
+            the original sizes when ``gt_coco`` does not give them.
         image_dir (str, optional): The PNG folder.
 
     Returns:
         list[dict]: COCO result dicts (``image_id``, ``category_id``,
         ``bbox`` as xywh, ``score``).
     """
-    # no minimum box size: every finding is a result, however small
-    coco, _ = spinexr_to_coco(
-        findings_csv, meta_csv, image_dir, min_box_size=0.)
-    with open(findings_csv, newline='') as f:
-        rows = [(r['image_id'], line, float(r['score']))
-                for line, r in enumerate(csv.DictReader(f))
-                if r['lesion_type'] in SPINEXR_CLASSES]
-    # spinexr_to_coco lists annotations by image id, then CSV line
-    scores = [s for _, _, s in sorted(rows)]
-    if len(scores) != len(coco['annotations']):
-        raise ValueError(f'{findings_csv}: {len(scores)} findings but '
-                         f'{len(coco["annotations"])} boxes converted')
-    gt_ids = {
-        osp.basename(img['file_name']): img['id']
-        for img in gt_coco['images']
-    }
-    gt_cats = {c['name']: c['id'] for c in gt_coco['categories']}
-    cats = {c['id']: c['name'] for c in coco['categories']}
-    names = {
-        img['id']: osp.basename(img['file_name'])
-        for img in coco['images']
-    }
-    results = []
-    for ann, score in zip(coco['annotations'], scores):
-        name = names[ann['image_id']]
-        if name not in gt_ids:
-            raise KeyError(f'{findings_csv}: image {name} is not in the '
-                           'ground truth')
-        results.append(
-            dict(
-                image_id=gt_ids[name],
-                category_id=gt_cats[cats[ann['category_id']]],
-                bbox=list(ann['bbox']),
-                score=score))
-    return results
+    return read_findings_csv(findings_csv, gt_coco, meta_csv,
+                             image_dir).check(findings_csv)
 
 
 __all__ = [

@@ -24,22 +24,22 @@ from mmengine.runner import load_state_dict
 from scipy.special import expit
 
 from ..dicom.convert import InputError, resize_to_max
-from ..dicom.voi import describe_error
 from ..fusion import (WBF_IOU_THR, WBF_SKIP_BOX_THR, fuse_boxes_wbf, gate_mask,
                       load_rule)
-from ..metainfo import SPINEXR_CLASSES
+from ..jobs import describe_error
+from ..metainfo import config_classes
+from ..thresholds import FINDINGS_SCORE_THR, RULE_C, RULE_K
 from .config import configure, load_config
 from .findings import boxes_to_original, failed_result, make_result
 from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
                      collect_inputs, load_input)
 from .speed import apply_speed, resolve_speed
 
-#: Default classifier threshold c when classifiers are given without one.
-DEFAULT_C = 0.5
-#: Default box score an image called normal still needs (the paper's k).
-DEFAULT_K = 0.5
-#: Default score below which findings are dropped after fusion.
-DEFAULT_SCORE_THR = 0.05
+#: Defaults of c, k and the findings' score threshold (named in
+#: :mod:`mmspine.thresholds`).
+DEFAULT_C = RULE_C
+DEFAULT_K = RULE_K
+DEFAULT_SCORE_THR = FINDINGS_SCORE_THR
 
 ModelSpec = Union[Tuple[Union[str, Config], Optional[str]], Sequence]
 
@@ -257,11 +257,16 @@ class SpineInferencer:
         self.wbf_iou_thr = wbf_iou_thr
         self.wbf_skip_box_thr = wbf_skip_box_thr
         self.batch_size = max(1, int(batch_size))
-        self.classes = self.detectors[0].classes or SPINEXR_CLASSES
-        for det in self.detectors[1:]:
-            if det.classes and tuple(det.classes) != tuple(self.classes):
+        # the checkpoint's dataset_meta, else the config's dataset classes
+        classes = [
+            tuple(det.classes) or config_classes(det.cfg)
+            for det in self.detectors
+        ]
+        self.classes = classes[0]
+        for det, theirs in zip(self.detectors[1:], classes[1:]):
+            if theirs != self.classes:
                 raise ValueError(f'detector {det.name} has classes '
-                                 f'{det.classes}, {self.detectors[0].name} '
+                                 f'{theirs}, {self.detectors[0].name} '
                                  f'{self.classes}')
         self.modes = sorted(
             {m.mode

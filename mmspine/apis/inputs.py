@@ -13,9 +13,9 @@ from typing import Dict, List, Optional, Sequence, Union
 import cv2
 import numpy as np
 
-from ..dicom.batch import DICOM_EXTENSIONS
-from ..dicom.convert import InputError, dataset_to_uint8, read_dataset
-from ..dicom.voi import PixelError
+# the DICOM package's public reading API
+from ..dicom import (DICOM_EXTENSIONS, InputError, PixelError,
+                     dataset_to_uint8, read_dataset)
 
 #: File endings taken as 8-bit images.
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg')

@@ -7,14 +7,16 @@ __all__ = [
     'available_transfer_syntaxes'
 ]
 # Conversion (section 1) and metadata (section 2).
+from .batch import DICOM_EXTENSIONS  # noqa
 from .convert import convert_folder  # noqa
-from .convert import (DicomPixels, convert_file, dicom_to_uint8, is_forced,
-                      read_dataset, read_dicom)
+from .convert import (DicomPixels, InputError, convert_file, dataset_to_uint8,
+                      dicom_to_uint8, is_forced, read_dataset, read_dicom)
 from .metadata import parse_folder_metadata  # noqa
-from .voi import PIXEL_MODES, PixelResult, to_uint8  # noqa
+from .voi import PIXEL_MODES, PixelError, PixelResult, to_uint8  # noqa
 
 __all__ += [
-    'convert_folder', 'convert_file', 'dicom_to_uint8', 'DicomPixels',
-    'read_dataset', 'read_dicom', 'is_forced', 'parse_folder_metadata',
-    'to_uint8', 'PixelResult', 'PIXEL_MODES'
+    'DICOM_EXTENSIONS', 'convert_folder', 'convert_file', 'dataset_to_uint8',
+    'dicom_to_uint8', 'DicomPixels', 'InputError', 'read_dataset',
+    'read_dicom', 'is_forced', 'parse_folder_metadata', 'to_uint8',
+    'PixelError', 'PixelResult', 'PIXEL_MODES'
 ]

@@ -94,11 +94,3 @@ def parallel_map(fn: Callable,
                 bar.update()
     finally:
         bar.close()
-
-
-def log_line(message: str, progress: bool = True) -> None:
-    """Print one line to stderr without breaking a progress bar."""
-    if progress:
-        tqdm.write(message, file=sys.stderr)
-    else:
-        print(message, file=sys.stderr)

@@ -21,11 +21,10 @@ from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian,
                          ImplicitVRLittleEndian)
 
 from ..fileio import TMP_MARK, atomic_write, png_is_complete
-from ..jobs import JobSummary
-from .batch import find_dicom_files, image_id_of, log_line, parallel_map
+from ..jobs import JobSummary, describe_error, log_line
+from .batch import find_dicom_files, image_id_of, parallel_map
 from .png import png_parts
-from .voi import (ConstantImageError, PixelError, describe_error, to_uint8,
-                  voi_path)
+from .voi import ConstantImageError, PixelError, to_uint8, voi_path
 
 #: Statuses of a file in the report.
 CONVERTED = 'converted'

@@ -12,10 +12,9 @@ from typing import Dict, Optional
 from pydicom.multival import MultiValue
 
 from ..fileio import atomic_write
-from ..jobs import JobSummary
-from .batch import find_dicom_files, image_id_of, log_line, parallel_map
+from ..jobs import JobSummary, describe_error, log_line
+from .batch import find_dicom_files, image_id_of, parallel_map
 from .convert import InputError, is_forced, read_dicom
-from .voi import describe_error
 
 OK = 'ok'
 FAILED = 'failed'

@@ -33,6 +33,8 @@ from pydicom.dataset import Dataset
 from pydicom.pixels import (apply_modality_lut, apply_voi, apply_voi_lut,
                             apply_windowing)
 
+from ..jobs import describe_error
+
 #: Paths a conversion can take, as recorded in the report.
 PATH_VOI_LUT = 'voi_lut'
 PATH_WINDOW = 'window'
@@ -393,12 +395,3 @@ def to_uint8(ds: Dataset,
         raise ValueError(f'unknown mode {mode!r}; choose from '
                          f'{sorted(PIXEL_MODES)}')
     return PIXEL_MODES[mode](ds, arr)
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line naming an exception: its type and first message line."""
-    lines = str(exc).strip().splitlines()
-    # pydicom appends advice after ' - '; the first clause says what broke.
-    msg = lines[0].split(' - ')[0] if lines else ''
-    name = type(exc).__name__
-    return f'{name}: {msg}' if msg else name

@@ -5,52 +5,48 @@ as xywh, ``score``); images are matched to classifier predictions by the
 stem of the COCO ``file_name``, which is the VinDr image_id.
 """
 import json
-import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.fileio import load
 from terminaltables import AsciiTable
 
-from ..evaluation.functional.coco_ap import (SPINEXR_IOU_THRS, category_ids,
-                                             coco_box_ap, dump_to_coco_results,
-                                             load_coco)
+from ..evaluation.detections import (images_by_stem, label_cat_ids,
+                                     read_detections)
+from ..evaluation.functional.coco_ap import (SPINEXR_IOU_THRS, as_coco,
+                                             coco_box_ap)
 from ..fileio import atomic_write
-from ..metainfo import SPINEXR_CLASSES
+from ..thresholds import RULE_C_GRID, RULE_K, RULE_K_GRID
 
 #: Default grid of the classifier threshold c in a sweep.
-DEFAULT_C_GRID = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2).tolist())
+DEFAULT_C_GRID = RULE_C_GRID
 #: Default grid of the box score threshold k in a sweep.
-DEFAULT_K_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+DEFAULT_K_GRID = RULE_K_GRID
 
 
 def load_detections(path: str,
                     coco_api,
-                    classes: Sequence[str] = SPINEXR_CLASSES) -> List[dict]:
+                    classes: Optional[Sequence[str]] = None) -> List[dict]:
     """Read detector results as a list of COCO result dicts.
 
     Args:
-        path (str): A COCO results JSON (``SpineXRMetric`` with
-            ``outfile_prefix``) or a pickle of ``tools/test.py --out``.
-        coco_api: The ground-truth COCO object, for category ids.
-        classes (Sequence[str]): The detector's classes, in label order
-            (pickles store label indices). Defaults to the 7 classes.
+        path (str): A COCO results JSON, a ``tools/test.py --out`` pickle
+            or ``tools/infer.py`` findings (see
+            :func:`~mmspine.evaluation.detections.read_detections`).
+        coco_api: The ground-truth COCO object.
+        classes (Sequence[str], optional): The detector's dataset classes,
+            for a pickle's labels. Defaults to the annotation file's
+            categories.
+
+    Raises:
+        ValueError: when a result's image is not in the annotation file
+            (or, for findings, its inference failed).
     """
-    if path.endswith('.json'):
-        return list(load(path))
-    if not path.endswith(('.pkl', '.pickle')):
-        raise ValueError(f'{path}: expected a .json or .pkl file')
-    # by name: getCatIds(catNms=...) answers in the file's order
-    return dump_to_coco_results(path, category_ids(coco_api.dataset,
-                                                   classes))[0]
+    return read_detections(path, coco_api, classes).check(path)
 
 
 def image_id_map(coco_api) -> Dict[str, int]:
     """VinDr image_id (file name stem) -> COCO image id."""
-    return {
-        osp.splitext(osp.basename(img['file_name']))[0]: img['id']
-        for img in coco_api.dataset['images']
-    }
+    return {stem: img['id'] for stem, img in images_by_stem(coco_api).items()}
 
 
 def probs_by_coco_id(coco_api, image_ids: Sequence[str],
@@ -72,7 +68,7 @@ def probs_by_coco_id(coco_api, image_ids: Sequence[str],
 def apply_decision_rule(detections: Sequence[dict],
                         abnormal_probs: Dict[int, float],
                         c: float,
-                        k: float = 0.5) -> List[dict]:
+                        k: float = RULE_K) -> List[dict]:
     """Keep every box of images with p(abnormal) >= c, else score >= k.
 
     Args:
@@ -80,7 +76,7 @@ def apply_decision_rule(detections: Sequence[dict],
         abnormal_probs (dict): COCO image id -> classifier probability.
         c (float): Classifier threshold.
         k (float): Box score an image called normal still needs. Defaults
-            to 0.5, as in the paper.
+            to :data:`~mmspine.thresholds.RULE_K`, as in the paper.
     """
     return [
         d for d in detections
@@ -91,7 +87,7 @@ def apply_decision_rule(detections: Sequence[dict],
 def gate_mask(scores: np.ndarray,
               p_abnormal: float,
               c: float,
-              k: float = 0.5) -> np.ndarray:
+              k: float = RULE_K) -> np.ndarray:
     """The rule on one image: which of its boxes to keep.
 
     Args:
@@ -174,14 +170,18 @@ class DetectionEvaluator:
     Args:
         ann_file (str): COCO ground truth.
         iou_thrs (Sequence[float]): IoU thresholds; must contain 0.5.
+        classes (Sequence[str], optional): The detector's dataset classes;
+            they are evaluated, in the dataset's label order. Defaults to
+            every category of ``ann_file``.
     """
 
     def __init__(self,
                  ann_file: str,
-                 iou_thrs: Sequence[float] = SPINEXR_IOU_THRS) -> None:
-        self.coco = load_coco(ann_file)
-        self.classes = [c['name'] for c in self.coco.dataset['categories']]
-        self.cat_ids = self.coco.getCatIds(catNms=self.classes)
+                 iou_thrs: Sequence[float] = SPINEXR_IOU_THRS,
+                 classes: Optional[Sequence[str]] = None) -> None:
+        self.coco = as_coco(ann_file)
+        self.cat_ids = label_cat_ids(self.coco, classes, ann_file)
+        self.classes = [c['name'] for c in self.coco.loadCats(self.cat_ids)]
         self.iou_thrs = iou_thrs
 
     def __call__(self, detections: Sequence[dict]) -> Dict[str, float]:
@@ -211,7 +211,7 @@ def fuse_and_evaluate(evaluator: DetectionEvaluator,
                       detections: Sequence[dict],
                       abnormal_probs: Dict[int, float],
                       c: float,
-                      k: float = 0.5) -> Tuple[List[dict], dict, dict]:
+                      k: float = RULE_K) -> Tuple[List[dict], dict, dict]:
     """Apply the rule; evaluate before and after.
 
     Returns:

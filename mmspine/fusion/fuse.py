@@ -7,7 +7,7 @@ from terminaltables import AsciiTable
 
 from ..evaluation.functional import (binary_cls_metrics, load_cls_predictions,
                                      youden_threshold)
-from ..metainfo import SPINEXR_CLASSES
+from ..thresholds import RULE_K
 from .decision_rule import (DEFAULT_C_GRID, DEFAULT_K_GRID, DetectionEvaluator,
                             compare_table, fuse_and_evaluate, image_id_map,
                             load_detections, max_box_scores, probs_by_coco_id,
@@ -20,13 +20,13 @@ def fuse(det_file: str,
          cls_file: str,
          ann_file: str,
          c: Optional[float] = None,
-         k: float = 0.5,
+         k: float = RULE_K,
          out_file: Optional[str] = None,
          reverse: bool = False,
          sweep: bool = False,
          c_grid: Sequence[float] = DEFAULT_C_GRID,
          k_grid: Sequence[float] = DEFAULT_K_GRID,
-         classes: Sequence[str] = SPINEXR_CLASSES,
+         classes: Optional[Sequence[str]] = None,
          num_bootstrap: int = 10000,
          rule_out: Optional[str] = None) -> dict:
     """Apply the decision rule and report; optionally reverse and sweep.
@@ -43,7 +43,9 @@ def fuse(det_file: str,
         reverse (bool): Also score images by the mean of p(abnormal) and
             the highest box score and evaluate that as a classifier.
         sweep (bool): Also evaluate the rule over ``c_grid`` x ``k_grid``.
-        classes (Sequence[str]): Detector classes in label order (pickles).
+        classes (Sequence[str], optional): The detector's dataset classes
+            (config ``metainfo``): evaluated, and a pickle's labels numbered
+            by them. Defaults to every category of ``ann_file``.
         num_bootstrap (int): Resamples of the classifier CIs (reverse).
         rule_out (str, optional): With ``sweep``, write the best ``c`` and
             ``k`` as JSON here (:func:`save_rule`), for ``tools/infer.py
@@ -57,7 +59,7 @@ def fuse(det_file: str,
     """
     if rule_out is not None and not sweep:
         raise ValueError('rule_out (--rule-out) needs sweep (--sweep)')
-    evaluator = DetectionEvaluator(ann_file)
+    evaluator = DetectionEvaluator(ann_file, classes=classes)
     detections = load_detections(det_file, evaluator.coco, classes)
     ids, logits, labels = load_cls_predictions(cls_file)
     probs = sigmoid(logits)

@@ -35,8 +35,8 @@ _DTYPE_NAMES = ('Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16',
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
     """``getattr`` restricted to HistoryBuffer's statistics methods."""
     is_buffer = obj is HistoryBuffer or isinstance(obj, HistoryBuffer)
-    if is_buffer and name in ('min', 'max', 'mean', 'current',
-                              *HistoryBuffer._statistics_methods):
+    # mmengine's own statistics; it has no public list of registered ones
+    if is_buffer and name in ('min', 'max', 'mean', 'current'):
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'refusing getattr({type(obj).__name__}, {name!r}) while loading a '

@@ -1,28 +1,26 @@
 """Ground truth beside predictions, per image, from a results file.
 
-The counterpart of the reference's ``visualize_json_results.py``: the
-predictions come from a COCO results JSON (``tools/test.py``'s
-``--out``/``outfile_prefix`` output: a list of ``{image_id, category_id,
-bbox (xywh), score}``) or from ``findings.json`` (``tools/infer.py``; boxes
-xyxy in the original DICOM grid, matched to the COCO images by file stem
-and scaled to the COCO image size). mmdet's :class:`DetLocalVisualizer`
-draws them with the dataset palette: ground truth on the left, predictions
-above the score threshold on the right.
+The counterpart of the reference's ``visualize_json_results.py``. The
+predictions are read by :mod:`mmspine.evaluation.detections`, as the
+evaluation reads them: a ``tools/test.py`` pickle or COCO results JSON, or
+``tools/infer.py``'s findings (matched to the COCO images by file stem and
+scaled to their size). mmdet's :class:`DetLocalVisualizer` draws them with
+a colour per category: ground truth on the left, predictions above the
+score threshold on the right.
 """
 import json
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
+from ..evaluation.detections import read_detections
 from ..fileio import atomic_write
-from ..metainfo import SPINEXR_CLASSES, SPINEXR_PALETTE
-
-#: Default score threshold of the drawn predictions.
-DEFAULT_SCORE_THR = 0.25
+from ..metainfo import palette_for
+from ..thresholds import DRAW_SCORE_THR
 
 #: Instances of one image: xyxy boxes (N, 4), labels (N,), scores (N,).
 Instances = Dict[str, np.ndarray]
@@ -49,25 +47,21 @@ def _xywh_to_xyxy(box: Sequence[float]) -> List[float]:
     return [x, y, x + w, y + h]
 
 
-def _category_labels(coco: dict, classes: Sequence[str]) -> Dict[int, int]:
-    """COCO category id -> index in ``classes``, by category name."""
-    return {
-        cat['id']: classes.index(cat['name'])
-        for cat in coco.get('categories', []) if cat['name'] in classes
-    }
+def _category_labels(coco: dict) -> Dict[int, int]:
+    """COCO category id -> its index among the file's categories."""
+    return {cat['id']: k for k, cat in enumerate(coco['categories'])}
 
 
-def load_ground_truth(coco: dict,
-                      classes: Sequence[str] = SPINEXR_CLASSES
-                      ) -> Dict[int, Instances]:
-    """Ground-truth boxes of every COCO image, keyed by image id."""
-    labels = _category_labels(coco, classes)
+def load_ground_truth(coco: dict) -> Dict[int, Instances]:
+    """Ground-truth boxes of every COCO image, keyed by image id; labels
+    index the file's categories, all of which are kept."""
+    labels = _category_labels(coco)
     per_image: Dict[int, Tuple[List, List, List]] = {
         img['id']: ([], [], [])
         for img in coco['images']
     }
     for ann in coco.get('annotations', []):
-        if ann['image_id'] in per_image and ann['category_id'] in labels:
+        if ann['image_id'] in per_image:
             boxes, labs, scores = per_image[ann['image_id']]
             boxes.append(_xywh_to_xyxy(ann['bbox']))
             labs.append(labels[ann['category_id']])
@@ -75,126 +69,52 @@ def load_ground_truth(coco: dict,
     return {image_id: _stack(*parts) for image_id, parts in per_image.items()}
 
 
-def _is_findings(data) -> bool:
-    if isinstance(data, dict):
-        return 'results' in data
-    return bool(data) and isinstance(data[0], dict) and 'findings' in data[0]
-
-
-def _coco_predictions(dets: list, coco: dict, classes: Sequence[str],
-                      problems: List[str]) -> Dict[int, Tuple]:
-    labels = _category_labels(coco, classes)
-    images = {img['id'] for img in coco['images']}
-    per_image: Dict[int, Tuple[List, List, List]] = {}
-    unknown_ids, unknown_cats = set(), set()
-    for i, det in enumerate(dets):
-        try:
-            image_id, cat = det['image_id'], det['category_id']
-            box, score = _xywh_to_xyxy(det['bbox']), float(det['score'])
-        except (KeyError, TypeError, ValueError) as e:
-            problems.append(f'result {i}: malformed detection ({e!r})')
-            continue
-        if image_id not in images:
-            unknown_ids.add(image_id)
-            continue
-        if cat not in labels:
-            unknown_cats.add(cat)
-            continue
-        boxes, labs, scores = per_image.setdefault(image_id, ([], [], []))
-        boxes.append(box)
-        labs.append(labels[cat])
-        scores.append(score)
-    for image_id in sorted(unknown_ids, key=str):
-        problems.append(f'image id {image_id}: in the results but not in '
-                        'the annotation file')
-    for cat in sorted(unknown_cats, key=str):
-        problems.append(f'category id {cat}: not one of the classes')
-    return per_image
-
-
-def _findings_predictions(data, coco: dict, classes: Sequence[str],
-                          problems: List[str]) -> Dict[int, Tuple]:
-    results = data['results'] if isinstance(data, dict) else data
-    by_stem = {
-        osp.splitext(osp.basename(img['file_name']))[0]: img
-        for img in coco['images']
-    }
-    per_image: Dict[int, Tuple[List, List, List]] = {}
-    for result in results:
-        stem = result.get('image_id') or osp.splitext(
-            osp.basename(result.get('source', '')))[0]
-        img = by_stem.get(stem)
-        if img is None:
-            problems.append(f'{stem or "?"}: in the results but no image '
-                            'of the annotation file has this file stem')
-            continue
-        if result.get('status', 'ok') != 'ok':
-            problems.append(f'{stem}: inference failed '
-                            f'({result.get("reason", "")})')
-            continue
-        # Findings are in the original DICOM grid; the COCO image may be
-        # the --max-size conversion of it.
-        sx = sy = 1.0
-        if result.get('columns') and result.get('rows'):
-            sx = img['width'] / float(result['columns'])
-            sy = img['height'] / float(result['rows'])
-        boxes, labs, scores = per_image.setdefault(img['id'], ([], [], []))
-        for finding in result.get('findings', []):
-            name = finding.get('lesion_type')
-            if name not in classes:
-                problems.append(f'{stem}: lesion type {name!r} is not one '
-                                'of the classes')
-                continue
-            x1, y1, x2, y2 = (float(v) for v in finding['bbox'])
-            boxes.append([x1 * sx, y1 * sy, x2 * sx, y2 * sy])
-            labs.append(classes.index(name))
-            scores.append(float(finding['score']))
-    return per_image
-
-
 def load_predictions(
     results: str,
     coco: dict,
-    classes: Sequence[str] = SPINEXR_CLASSES
+    classes: Optional[Sequence[str]] = None
 ) -> Tuple[Dict[int, Instances], List[str]]:
-    """Read predictions from a COCO results JSON or a findings.json.
+    """Read predictions from any results file, as the evaluation does.
 
     Args:
-        results (str): Path of the results file.
+        results (str): Path of the results file (see
+            :func:`~mmspine.evaluation.detections.read_detections`).
         coco (dict): The COCO annotation file (its images and categories).
-        classes (Sequence[str]): Class names; labels index into them.
+        classes (Sequence[str], optional): The detector's dataset classes,
+            numbering a pickle's labels; default the file's categories.
 
     Returns:
         tuple: ``{COCO image id: instances}`` (xyxy boxes in the COCO
-        image's pixel grid) for every COCO image, and a list of problems,
-        one line each (unknown image ids or stems, failed inferences,
-        unknown classes).
+        image's pixel grid, labels indexing the file's categories) for
+        every COCO image, and a list of problems, one line each (unknown
+        image ids or stems, failed inferences).
     """
-    with open(results) as f:
-        data = json.load(f)
-    problems: List[str] = []
-    if _is_findings(data):
-        per_image = _findings_predictions(data, coco, classes, problems)
-    elif isinstance(data, list):
-        per_image = _coco_predictions(data, coco, classes, problems)
-    else:
-        raise ValueError(f'{results}: neither a COCO results list nor a '
-                         'findings.json with "results"')
+    read = read_detections(results, coco, classes)
+    labels = _category_labels(coco)
+    per_image: Dict[int, Tuple[List, List, List]] = {}
+    for det in read.detections:
+        boxes, labs, scores = per_image.setdefault(det['image_id'],
+                                                   ([], [], []))
+        boxes.append(_xywh_to_xyxy(det['bbox']))
+        labs.append(labels[det['category_id']])
+        scores.append(det['score'])
     preds = {
         img['id']:
         _stack(*per_image[img['id']]) if img['id'] in per_image else _empty()
         for img in coco['images']
     }
-    return preds, problems
+    return preds, read.problems
 
 
-def build_visualizer(classes: Sequence[str] = SPINEXR_CLASSES,
-                     palette: Sequence[tuple] = SPINEXR_PALETTE,
+def build_visualizer(classes: Sequence[str],
+                     palette: Optional[Sequence[tuple]] = None,
                      line_width: float = 3):
-    """mmdet's DetLocalVisualizer with the dataset's classes and palette."""
+    """mmdet's DetLocalVisualizer with the dataset's classes and palette
+    (default :func:`~mmspine.metainfo.palette_for` the classes)."""
     from mmdet.visualization import DetLocalVisualizer
     vis = DetLocalVisualizer(name='mmspine_results', line_width=line_width)
-    vis.dataset_meta = dict(classes=tuple(classes), palette=list(palette))
+    vis.dataset_meta = dict(
+        classes=tuple(classes), palette=list(palette or palette_for(classes)))
     return vis
 
 
@@ -212,17 +132,16 @@ def _instance_data(inst: Instances, with_scores: bool):
 def draw_gt_and_predictions(image: np.ndarray,
                             gt: Instances,
                             pred: Instances,
-                            visualizer=None,
-                            score_thr: float = DEFAULT_SCORE_THR
-                            ) -> np.ndarray:
+                            visualizer,
+                            score_thr: float = DRAW_SCORE_THR) -> np.ndarray:
     """Draw ground truth (left) beside predictions (right).
 
     Args:
         image (np.ndarray): RGB image, H x W x 3 (or H x W grey).
         gt (dict): Ground truth: ``bboxes`` (N, 4) xyxy, ``labels`` (N,).
         pred (dict): Predictions: ``bboxes``, ``labels``, ``scores``.
-        visualizer (DetLocalVisualizer, optional): Made by
-            :func:`build_visualizer` when None.
+        visualizer (DetLocalVisualizer): Made by :func:`build_visualizer`
+            with the classes the labels index.
         score_thr (float): Predictions scoring above it are drawn.
 
     Returns:
@@ -231,7 +150,6 @@ def draw_gt_and_predictions(image: np.ndarray,
     from mmdet.structures import DetDataSample
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
-    visualizer = visualizer or build_visualizer()
     sample = DetDataSample()
     sample.gt_instances = _instance_data(gt, with_scores=False)
     sample.pred_instances = _instance_data(pred, with_scores=True)
@@ -258,23 +176,27 @@ def visualize_results(results: str,
                       ann_file: str,
                       img_dir: str,
                       out_dir: str,
-                      score_thr: float = DEFAULT_SCORE_THR,
-                      classes: Sequence[str] = SPINEXR_CLASSES,
-                      palette: Sequence[tuple] = SPINEXR_PALETTE,
+                      score_thr: float = DRAW_SCORE_THR,
+                      classes: Optional[Sequence[str]] = None,
+                      palette: Optional[Sequence[tuple]] = None,
                       ext: str = '.jpg') -> VisualizationSummary:
     """Draw ground truth beside predictions for every COCO image.
 
     Writes ``OUT_DIR/<file stem><ext>`` per image of ``ann_file`` whose
     file is found in ``img_dir``; a missing or unreadable image, an image
     id or stem of the results that the annotation file lacks, and the like
-    are recorded in the summary and the others still drawn.
+    are recorded in the summary and the others still drawn. Every
+    category of ``ann_file`` is drawn, ground truth and predictions;
+    ``classes`` (the detector's dataset classes) only number a pickle's
+    labels; ``palette`` has a colour per category.
     """
     with open(ann_file) as f:
         coco = json.load(f)
     preds, problems = load_predictions(results, coco, classes)
-    gts = load_ground_truth(coco, classes)
+    gts = load_ground_truth(coco)
     summary = VisualizationSummary(problems=problems)
-    visualizer = build_visualizer(classes, palette)
+    visualizer = build_visualizer([c['name'] for c in coco['categories']],
+                                  palette)
     os.makedirs(out_dir, exist_ok=True)
     for img in coco['images']:
         path = osp.join(img_dir, img['file_name'])
@@ -299,7 +221,6 @@ def visualize_results(results: str,
 
 
 __all__ = [
-    'DEFAULT_SCORE_THR', 'load_ground_truth', 'load_predictions',
-    'build_visualizer', 'draw_gt_and_predictions', 'visualize_results',
-    'VisualizationSummary'
+    'load_ground_truth', 'load_predictions', 'build_visualizer',
+    'draw_gt_and_predictions', 'visualize_results', 'VisualizationSummary'
 ]

@@ -19,7 +19,6 @@ def test_run_demo_tiny(tmp_path, mmdet_registry):
             'train_cfg.max_iters': 2,
             'train_cfg.val_begin': 3
         })
-    assert 0 <= metrics['spinexr/bbox_mAP_50'] <= 1
     assert 'spinexr/bbox_AP50_Vertebral collapse' in metrics
     assert osp.isfile(tmp_path / 'train' / 'iter_2.pth')
     pngs = glob.glob(str(tmp_path / 'data' / 'test_images' / '*.png'))

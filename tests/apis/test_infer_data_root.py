@@ -6,8 +6,7 @@ import os.path as osp
 import pytest
 
 from mmspine.apis import load_config
-from mmspine.apis.inferencer import SpineInferencer, load_model_config
-from mmspine.jobs import options_for
+from mmspine.apis.inferencer import load_model_config
 from mmspine.utils import ConfigSettingError, config_file
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -85,6 +84,21 @@ def test_infer_cli_passes_data_root_to_the_inferencer(tmp_path):
         '--data-root',
         str(tmp_path)
     ])
-    options = options_for(SpineInferencer, args)
-    assert options['data_root'] == str(tmp_path)
-    assert options['cfg_options'] is None
+    assert args.data_root == str(tmp_path) and args.cfg_options is None
+
+    # main passes it on by keyword
+    seen = {}
+
+    def inferencer(**kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)
+
+    tool.SpineInferencer = inferencer
+    with pytest.raises(SystemExit):
+        tool.main([
+            'x.dcm', '--det', 'det.py', 'det.pth', '--data-root',
+            str(tmp_path)
+        ])
+    assert seen['data_root'] == str(tmp_path)
+    assert seen['cfg_options'] is None
+    assert seen['detectors'] == [['det.py', 'det.pth']]

@@ -231,7 +231,7 @@ def test_ensemble_tool(tool_classifier, runner_classifier, tmp_path):
 
 
 def test_fuse_tool_json_and_pickle(detector, tool_classifier, tmp_path):
-    from mmspine.evaluation import load_cls_predictions, youden_threshold
+    from mmspine.evaluation import load_cls_predictions
     from mmspine.fusion import (DetectionEvaluator, fuse, load_detections,
                                 load_rule, sigmoid)
 
@@ -241,7 +241,17 @@ def test_fuse_tool_json_and_pickle(detector, tool_classifier, tmp_path):
         detector['json'], cls_csv, detector['ann'], num_bootstrap=0)
     from_pkl = fuse(detector['pkl'], cls_csv, detector['ann'], num_bootstrap=0)
     ids, logits, labels = load_cls_predictions(cls_csv)
-    assert from_json['c'] == youden_threshold(labels, sigmoid(logits))
+    # c maximises Youden's J = sensitivity + specificity - 1, counted here
+    # by hand over every candidate threshold
+    probs = sigmoid(logits)
+
+    def youden_j(t):
+        called = probs >= t
+        return called[labels == 1].mean() + (~called[labels == 0]).mean() - 1
+
+    best = max(youden_j(t) for t in probs)
+    assert youden_j(from_json['c']) == pytest.approx(best)
+    assert from_json['c'] in probs
     # The detector's own evaluation and ours agree on the same boxes.
     assert from_json['before']['bbox_mAP_50'] == pytest.approx(
         detector['metrics']['spinexr/bbox_mAP_50'])

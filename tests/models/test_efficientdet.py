@@ -151,4 +151,6 @@ def test_tiny_training_lowers_the_loss(tiny_coco_root, tiny_cfg_options,
     assert all(math.isfinite(loss) for loss in history)
     assert history[-3:].mean() < 0.97 * history[:3].mean(), history
     metrics = runner.test()
-    assert 0 <= metrics['spinexr/bbox_mAP_50'] <= 1
+    # the values themselves are checked against pycocotools in
+    # tests/evaluation/test_spinexr_metric.py
+    assert {'spinexr/bbox_mAP_50', 'spinexr/bbox_mAP'} <= set(metrics)

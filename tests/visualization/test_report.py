@@ -157,8 +157,9 @@ def test_findings_json_is_read_on_the_original_grid(tiny_run, tmp_path):
     from mmspine.evaluation.functional import as_coco
     from mmspine.visualization import load_report_detections
     coco = as_coco(tiny_run['ann_file'])
-    dets, paths = load_report_detections(tiny_run['preds'], coco)
+    dets, paths, problems = load_report_detections(tiny_run['preds'], coco)
     assert dets and len(paths) == len(coco.dataset['images'])
+    assert problems == []
     names = {c['id']: c['name'] for c in coco.dataset['categories']}
     results = []
     for img in coco.dataset['images']:
@@ -181,13 +182,19 @@ def test_findings_json_is_read_on_the_original_grid(tiny_run, tmp_path):
                 findings=findings))
     path = tmp_path / 'findings.json'
     path.write_text(json.dumps(dict(results=results)))
-    back, _ = load_report_detections(str(path), coco)
+    back, _, problems = load_report_detections(str(path), coco)
+    assert problems == []
     assert len(back) == len(dets)
     key = lambda d: (d['image_id'], -d['score'], d['category_id'])  # noqa
     for a, b in zip(sorted(dets, key=key), sorted(back, key=key)):
         assert a['category_id'] == b['category_id']
         np.testing.assert_allclose(a['bbox'], b['bbox'], atol=1e-4)
+    # an image the annotation file lacks is left out and listed
     results[0]['image_id'] = 'nope'
     path.write_text(json.dumps(dict(results=results)))
-    with pytest.raises(KeyError, match="'nope'"):
-        load_report_detections(str(path), coco)
+    back, _, problems = load_report_detections(str(path), coco)
+    assert len(back) == len(dets) - len(results[0]['findings'])
+    assert problems == [
+        'results[0] (nope): no image of the annotation '
+        'file has this file stem'
+    ]

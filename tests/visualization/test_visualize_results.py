@@ -122,8 +122,42 @@ def test_load_findings_scales_to_coco_size(data):
         np.testing.assert_array_equal(preds[img['id']]['labels'],
                                       gts[img['id']]['labels'])
     assert len(problems) == 2
-    assert problems[0].startswith('nope: in the results but no image')
+    assert problems[0] == ('results[3] (nope): no image of the annotation '
+                           'file has this file stem')
     assert 'inference failed (not DICOM)' in problems[1]
+
+
+def test_ground_truth_of_every_category_is_kept(data):
+    """A category the predictions never name is still drawn as ground
+    truth, with its own label."""
+    coco = json.loads(json.dumps(data['coco']))
+    coco['categories'].append(dict(id=99, name='Vertebra'))
+    img = coco['images'][0]
+    coco['annotations'].append(
+        dict(
+            id=10**6,
+            image_id=img['id'],
+            category_id=99,
+            bbox=[1, 2, 3, 4],
+            area=12,
+            iscrowd=0))
+    gts = load_ground_truth(coco)
+    assert len(coco['categories']) - 1 in gts[img['id']]['labels'].tolist()
+    assert [1, 2, 4, 6] in gts[img['id']]['bboxes'].tolist()
+
+
+def test_unknown_lesion_type_names_file_row_and_classes(data, tmp_path):
+    with open(data['findings']) as f:
+        findings = json.load(f)
+    findings['results'][0]['findings'][0]['lesion_type'] = 'Vertebra'
+    path = str(tmp_path / 'findings.json')
+    with open(path, 'w') as f:
+        json.dump(findings, f)
+    with pytest.raises(ValueError) as e:
+        load_predictions(path, data['coco'])
+    msg = str(e.value)
+    assert msg.startswith(f'{path}: results[0].findings[0]')
+    assert "'Vertebra'" in msg and 'Osteophytes' in msg
 
 
 def test_draw_gt_beside_predictions_in_palette():
@@ -136,7 +170,7 @@ def test_draw_gt_beside_predictions_in_palette():
         labels=np.array([3, 1]),
         scores=np.array([0.9, 0.1], np.float32))
     drawn = draw_gt_and_predictions(
-        image, gt, pred, build_visualizer(), score_thr=0.25)
+        image, gt, pred, build_visualizer(SPINEXR_CLASSES), score_thr=0.25)
     assert drawn.shape == (SIZE, 2 * SIZE, 3)
     left, right = drawn[:, :SIZE], drawn[:, SIZE:]
     for panel, (x1, y1, x2, y2), label in ((left, gt['bboxes'][0], 0),
@@ -182,5 +216,5 @@ def test_tool(data, tmp_path, capsys):
     out, err = capsys.readouterr()
     n = len(data['coco']['images'])
     assert f'{n} pictures in {tmp_path}, 0 images not drawn' in out
-    assert 'nope: in the results but no image' in err
+    assert '(nope): no image of the annotation file' in err
     assert len(os.listdir(tmp_path)) == n

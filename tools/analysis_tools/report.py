@@ -5,9 +5,9 @@ Figures are embedded in the file; it opens offline in any browser.
 import argparse
 
 from mmspine.annotations import dataset_stats
-from mmspine.jobs import JobSummary, options_for, print_summary
-from mmspine.visualization import write_report
-from mmspine.visualization.report import DEFAULT_PAPER_ROWS, build_report
+from mmspine.jobs import JobSummary, print_summary
+from mmspine.thresholds import OPERATING_SCORE_THR
+from mmspine.visualization.report import DEFAULT_PAPER_ROWS, write_report
 
 
 def parse_args() -> argparse.Namespace:
@@ -15,7 +15,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         'predictions',
         help='tools/test.py --out pickle, COCO results JSON, or '
-        'tools/infer.py findings JSON')
+        'tools/infer.py findings (JSON or CSV)')
     parser.add_argument('ann_file', help='COCO ground truth of the split')
     parser.add_argument('--out', default='report.html', help='HTML file')
     parser.add_argument(
@@ -43,8 +43,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--score-thr',
         type=float,
-        default=0.5,
-        help='operating score of the confusion matrix and gallery')
+        default=OPERATING_SCORE_THR,
+        help='operating score of the confusion matrix and gallery '
+        f'(default {OPERATING_SCORE_THR})')
+    parser.add_argument(
+        '--classes',
+        nargs='+',
+        help="the detector's classes (its config's metainfo): evaluated, "
+        "and numbering a pickle's labels (default: every category of "
+        'ANN_FILE)')
     parser.add_argument(
         '--gallery-size', type=int, default=12, help='thumbnails per kind')
     return parser.parse_args()
@@ -53,14 +60,20 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     stats = dataset_stats(args.dataset_stats) if args.dataset_stats else None
-    # ann_file and the build options by name
     report = write_report(
-        args.out, args.predictions,
-        **options_for(
-            build_report,
-            args,
-            stats=stats,
-            paper_rows=() if args.no_paper else DEFAULT_PAPER_ROWS))
+        args.out,
+        args.predictions,
+        args.ann_file,
+        image_root=args.image_root,
+        cls_predictions=args.cls_predictions,
+        sweep=args.sweep,
+        stats=stats,
+        config=args.config,
+        checkpoint=args.checkpoint,
+        paper_rows=() if args.no_paper else DEFAULT_PAPER_ROWS,
+        score_thr=args.score_thr,
+        gallery_size=args.gallery_size,
+        classes=args.classes)
     print_summary(
         JobSummary(
             'report',

@@ -13,7 +13,7 @@ import sys
 
 from mmspine.dicom.convert import convert_folder
 from mmspine.dicom.voi import PIXEL_MODES
-from mmspine.jobs import add_workers, call_with_args, job_parser, print_summary
+from mmspine.jobs import add_workers, job_parser, print_summary
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -45,7 +45,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     return print_summary(
-        call_with_args(convert_folder, args, resume=not args.no_resume))
+        convert_folder(
+            args.in_dir,
+            args.out_dir,
+            workers=args.workers,
+            mode=args.mode,
+            max_size=args.max_size,
+            report=args.report,
+            resume=not args.no_resume))
 
 
 if __name__ == '__main__':

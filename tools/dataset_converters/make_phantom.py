@@ -2,8 +2,8 @@
 import argparse
 import time
 
-from mmspine.jobs import (JobSummary, add_phantom_args, call_with_args,
-                          job_parser, print_summary)
+from mmspine.jobs import (JobSummary, add_phantom_args, job_parser,
+                          print_summary)
 from mmspine.phantom import make_phantom
 
 
@@ -25,7 +25,14 @@ def main():
     args = parse_args()
     start = time.perf_counter()
     summary = JobSummary('make_phantom', outputs=dict(data=args.out_dir))
-    for split, rows in call_with_args(make_phantom, args).items():
+    splits = make_phantom(
+        args.out_dir,
+        num_train=args.num_train,
+        num_test=args.num_test,
+        seed=args.seed,
+        size=args.size,
+        workers=args.workers)
+    for split, rows in splits.items():
         images = len({r['image_id'] for r in rows})
         boxes = sum(1 for r in rows if r['xmin'])
         summary.notes.append(f'{split}: {images} images, {boxes} boxes')

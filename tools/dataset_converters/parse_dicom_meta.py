@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from mmspine.dicom.metadata import parse_folder_metadata
-from mmspine.jobs import add_workers, call_with_args, job_parser, print_summary
+from mmspine.jobs import add_workers, job_parser, print_summary
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -24,8 +24,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    args = parse_args(argv)
     return print_summary(
-        call_with_args(parse_folder_metadata, parse_args(argv)))
+        parse_folder_metadata(args.in_dir, args.out_csv, workers=args.workers))
 
 
 if __name__ == '__main__':

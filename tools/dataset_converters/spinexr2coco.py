@@ -25,8 +25,8 @@ import argparse
 import sys
 
 from mmspine.annotations import (MIN_BOX_SIZE, AnnotationCSVError,
-                                 convert_spinexr_to_coco, spinexr_to_coco)
-from mmspine.jobs import job_parser, options_for, print_summary
+                                 convert_spinexr_to_coco)
+from mmspine.jobs import job_parser, print_summary
 
 
 def parse_args() -> argparse.Namespace:
@@ -73,8 +73,16 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     try:
-        summary = convert_spinexr_to_coco(args.csv, args.out_json,
-                                          **options_for(spinexr_to_coco, args))
+        summary = convert_spinexr_to_coco(
+            args.csv,
+            args.out_json,
+            meta_csv=args.meta_csv,
+            image_dir=args.image_dir,
+            fold_rare=args.fold_rare,
+            skip_invalid=args.skip_invalid,
+            min_box_size=args.min_box_size,
+            img_suffix=args.img_suffix,
+            max_size=args.max_size)
     except (AnnotationCSVError, ValueError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

@@ -72,8 +72,8 @@ class MixedPrecisionOptimWrapper(OptimWrapper):
     def backward(self, loss: torch.Tensor, **kwargs) -> None:
         if self.loss_scaler is not None:
             loss = self.loss_scaler.scale(loss)
-        loss.backward(**kwargs)
-        self._inner_count += 1
+        # OptimWrapper.backward runs it and counts the iteration
+        super().backward(loss, **kwargs)
 
     def step(self, **kwargs) -> None:
         """Unscale, clip and log the gradient norm, then step."""

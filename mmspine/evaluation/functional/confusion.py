@@ -17,13 +17,14 @@ from typing import Mapping
 
 import numpy as np
 
+from ...thresholds import OPERATING_SCORE_THR
 from .froc import ImageBoxes, greedy_match
 
 
 def detection_confusion_matrix(gts: Mapping[int, ImageBoxes],
                                dets: Mapping[int, ImageBoxes],
                                num_classes: int,
-                               score_thr: float = 0.5,
+                               score_thr: float = OPERATING_SCORE_THR,
                                iou_thr: float = 0.5) -> np.ndarray:
     """Count matches across classes; see the module docstring.
 
@@ -31,7 +32,7 @@ def detection_confusion_matrix(gts: Mapping[int, ImageBoxes],
         gts (Mapping[int, ImageBoxes]): Lesions of every evaluated image.
         dets (Mapping[int, ImageBoxes]): Detections by image.
         num_classes (int): K, the number of classes.
-        score_thr (float): Detections below are ignored. Defaults to 0.5.
+        score_thr (float): Detections below are ignored.
         iou_thr (float): Least IoU of a match. Defaults to 0.5.
 
     Returns:

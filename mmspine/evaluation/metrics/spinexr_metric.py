@@ -4,13 +4,13 @@ from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
 import numpy as np
-from mmdet.datasets.api_wrappers import COCO
 from mmdet.evaluation import CocoMetric
 from mmdet.registry import METRICS
-from mmengine.fileio import load
+from mmengine.fileio import get_local_path, load
 from mmengine.logging import MMLogger, print_log
 
-from ..functional.coco_ap import SPINEXR_IOU_THRS, coco_box_ap
+from ..detections import label_cat_ids
+from ..functional.coco_ap import SPINEXR_IOU_THRS, as_coco, coco_box_ap
 from ..functional.froc import FROC_REPORT_FPS, froc_metrics
 
 
@@ -37,6 +37,8 @@ class SpineXRMetric(CocoMetric):
         froc_fps (Sequence[float], optional): False positives per image at
             which to report the FROC sensitivity. Defaults to (0.5, 1, 2,
             4); None or () for none.
+        ann_file (str, optional): COCO ground truth; else it is converted
+            from the data samples, as CocoMetric does.
         **kwargs: Passed to :class:`CocoMetric`; ``metric`` must be 'bbox'.
     """
 
@@ -47,16 +49,31 @@ class SpineXRMetric(CocoMetric):
                  headline_iou: float = 0.5,
                  max_dets: int = 100,
                  froc_fps: Optional[Sequence[float]] = FROC_REPORT_FPS,
+                 ann_file: Optional[str] = None,
                  **kwargs) -> None:
         metric = kwargs.pop('metric', 'bbox')
         if metric not in ('bbox', ['bbox']):
             raise ValueError(f'SpineXRMetric evaluates boxes only, '
                              f'got metric={metric!r}')
+        if kwargs.get('sort_categories'):
+            raise ValueError('SpineXRMetric numbers labels as the dataset '
+                             'does (the file\'s category order); '
+                             'sort_categories is not supported')
+        # CocoMetric keeps its ground truth in a private member (its
+        # process() needs it); we read the same file into our own
         super().__init__(
             metric='bbox',
             iou_thrs=list(iou_thrs),
             proposal_nums=(1, 10, max_dets),
+            ann_file=ann_file,
             **kwargs)
+        #: The ground truth (pycocotools COCO); from ``ann_file``, else
+        #: converted from the data samples at the first evaluation.
+        self.coco_gt = None
+        if ann_file is not None:
+            with get_local_path(
+                    ann_file, backend_args=self.backend_args) as local_path:
+                self.coco_gt = as_coco(local_path)
         self.iou_thrs = np.asarray(iou_thrs, dtype=np.float64)
         matches = np.flatnonzero(np.isclose(self.iou_thrs, headline_iou))
         if matches.size != 1:
@@ -76,24 +93,31 @@ class SpineXRMetric(CocoMetric):
         else:
             outfile_prefix = self.outfile_prefix
         try:
-            if self._coco_api is None:
-                self._coco_api = COCO(
+            if self.coco_gt is None:
+                self.coco_gt = as_coco(
                     self.gt_to_coco_json(gts, outfile_prefix))
             if self.cat_ids is None:
-                self.cat_ids = self._coco_api.get_cat_ids(
-                    cat_names=self.dataset_meta['classes'])
+                # the dataset's label numbering (mmdet's CocoDataset)
+                self.cat_ids = label_cat_ids(self.coco_gt,
+                                             self.dataset_meta['classes'])
             if self.img_ids is None:
-                self.img_ids = self._coco_api.get_img_ids()
+                self.img_ids = self.coco_gt.getImgIds()
             result_files = self.results2json(preds, outfile_prefix)
             if self.format_only:
                 logger.info(f'results are saved in {outfile_prefix}.*')
                 return OrderedDict()
             predictions = load(result_files['bbox'])
-            eval_results = self._evaluate(predictions, logger)
+            if not predictions:
+                print_log('No detections at all: every AP is 0.', logger)
+            eval_results, table = coco_box_ap(self.coco_gt, predictions,
+                                              self.cat_ids, self.img_ids,
+                                              self.iou_thrs, self.headline_iou,
+                                              self.proposal_nums[-1])
+            print_log('\n' + table, logger)
             if self.froc_fps:
                 eval_results.update(
                     froc_metrics(
-                        self._coco_api.dataset,
+                        self.coco_gt.dataset,
                         predictions,
                         self.froc_fps,
                         self.cat_ids,
@@ -103,13 +127,3 @@ class SpineXRMetric(CocoMetric):
         finally:
             if tmp_dir is not None:
                 tmp_dir.cleanup()
-
-    def _evaluate(self, predictions: list,
-                  logger: MMLogger) -> Dict[str, float]:
-        if not predictions:
-            print_log('No detections at all: every AP is 0.', logger)
-        results, table = coco_box_ap(self._coco_api, predictions, self.cat_ids,
-                                     self.img_ids, self.iou_thrs,
-                                     self.headline_iou, self.proposal_nums[-1])
-        print_log('\n' + table, logger)
-        return results

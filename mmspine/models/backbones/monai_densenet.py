@@ -141,7 +141,7 @@ class MonaiDenseNet(BaseModule):
             print_log(f'ignored checkpoint keys: {unexpected[:5]}', logger)
         print_log(f'DenseNet-{self.depth} loaded from {cfg["checkpoint"]}',
                   logger)
-        self._is_init = True
+        self.is_init = True
 
     def forward(self, x: Tensor) -> Tuple[Tensor]:
         """Return a one-level tuple, as mmdet backbones do."""

@@ -1,5 +1,4 @@
 """The AutoAugment detection ops on their own, without mmdet."""
-import importlib.util
 import subprocess
 import sys
 
@@ -287,5 +286,4 @@ def test_ops_module_needs_no_torch():
             'spec.loader.exec_module(mod)\n'
             'assert "torch" not in sys.modules, "torch imported"\n'
             'assert "mmdet" not in sys.modules, "mmdet imported"\n')
-    assert importlib.util.find_spec('cv2') is not None
     subprocess.run([sys.executable, '-c', code], check=True)
