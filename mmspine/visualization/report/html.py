@@ -19,8 +19,7 @@ from scipy.special import expit
 
 from ...annotations.dataset_stats import SplitStats
 from ...evaluation.detections import label_cat_ids
-from ...evaluation.functional.binary_classification import \
-    load_cls_predictions
+from ...evaluation.functional.binary_classification import load_cls_predictions
 from ...evaluation.functional.coco_ap import as_coco, coco_box_eval
 from ...evaluation.functional.confusion import detection_confusion_matrix
 from ...evaluation.functional.froc import (FROC_REPORT_FPS,
@@ -302,7 +301,6 @@ def build_report(
     if stats:
         body.append('<h2>Data set</h2>')
         from ...annotations.dataset_stats import format_dataset_stats
-
         # imported here: that module draws with this package's figures
         from ..dataset_stats import plot_dataset_stats
         body.append('<pre>' + html.escape(format_dataset_stats(stats)) +
