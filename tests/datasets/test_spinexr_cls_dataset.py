@@ -114,7 +114,10 @@ def test_dicom_base_reads_the_dicoms(tmp_path):
         osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
         'configs', '_base_', 'datasets', 'spinexr_classification_dicom.py')
     cfg = Config.fromfile(base).train_dataloader.dataset
-    cfg.update(data_root=root, pipeline=cfg.pipeline[:1])
+    cfg.update(
+        data_root=root,
+        ann_file='annotations/train.csv',
+        pipeline=cfg.pipeline[:1])
     ds = DATASETS.build(cfg)
     item = ds[0]
     assert item['img_path'].endswith(osp.join('train_images', 'a.dicom'))
