@@ -3,6 +3,7 @@
 import json
 import os
 import os.path as osp
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,11 +12,19 @@ import time
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
+from _tools import require_tool
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from mmspine.dicom import build_dataset, write_dicom
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def orthanc_executable() -> str:
+    """Debian's Orthanc (in /usr/sbin, which a user's PATH may lack);
+    skips, or fails under MMSPINE_REQUIRE_TOOLS=1, without it."""
+    path = shutil.which('Orthanc') or '/usr/sbin/Orthanc'
+    return path if os.access(path, os.X_OK) else require_tool('Orthanc')
 
 
 def make_radiograph(path: str,
@@ -74,24 +83,24 @@ class NodeProcess:
             os.remove(status)
         env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='1')
         with open(self.log_path, 'a') as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    osp.join(REPO_ROOT, 'tools', 'serve.py'), '--spool',
-                    self.spool, '--port',
-                    str(self.port), *self.args
-                ],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen([
+                sys.executable,
+                osp.join(REPO_ROOT, 'tools', 'serve.py'), '--spool',
+                self.spool, '--port',
+                str(self.port), *self.args
+            ],
+                                         cwd=REPO_ROOT,
+                                         env=env,
+                                         stdout=log,
+                                         stderr=subprocess.STDOUT)
         wait_for(lambda: self._alive() and self.status().get('ready'),
                  ready_timeout, 'the node to load its models')
 
     def _alive(self) -> bool:
         if self.proc.poll() is not None:
             raise AssertionError(
-                f'node exited with {self.proc.returncode}:\n' + self.log()[-3000:])
+                f'node exited with {self.proc.returncode}:\n' +
+                self.log()[-3000:])
         return True
 
     def status(self) -> dict:
@@ -146,7 +155,8 @@ def push(files: Sequence[str],
             while time.monotonic() < deadline:
                 try:
                     if assoc is None or not assoc.is_established:
-                        assoc = ae.associate('127.0.0.1', port, ae_title=called)
+                        assoc = ae.associate(
+                            '127.0.0.1', port, ae_title=called)
                         if not assoc.is_established:
                             assoc = None
                             time.sleep(0.2)

@@ -16,13 +16,15 @@ import json
 import os
 import os.path as osp
 import subprocess
+import sys
 import threading
 import time
 
 import numpy as np
 import pydicom
 import pytest
-from _node import NodeProcess, make_radiograph, push, wait_for
+from _node import (REPO_ROOT, NodeProcess, make_radiograph, orthanc_executable,
+                   push, wait_for)
 from _tools import require_tool
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import (ExplicitVRLittleEndian, ImplicitVRLittleEndian,
@@ -52,9 +54,11 @@ OUTAGE_S = 30
 
 @pytest.fixture(scope='module')
 def orthanc(tmp_path_factory):
-    require_tool('Orthanc')
     server = OrthancProcess(
-        str(tmp_path_factory.mktemp('orthanc')), free_port(), route=True)
+        str(tmp_path_factory.mktemp('orthanc')),
+        free_port(),
+        route=True,
+        executable=orthanc_executable())
     server.start()
     yield server
     server.stop()
@@ -66,10 +70,10 @@ def node(orthanc, phantom_infer_models, tmp_path_factory):
     config, checkpoint = phantom_infer_models['det'][0]
     proc = NodeProcess(
         str(work / 'spool'), [
-            '--det', config, checkpoint, '--dest', orthanc.dest,
-            '--allow-ae', 'ORTHANC', 'STORESCU', 'TESTPACS', '--threads',
-            '1', '--max-instance-mb', '0.5', '--retry-base', '0.5',
-            '--retry-max', '4', '--cfg-options',
+            '--det', config, checkpoint, '--dest', orthanc.dest, '--allow-ae',
+            'ORTHANC', 'STORESCU', 'TESTPACS', '--threads', '1',
+            '--max-instance-mb', '0.5', '--retry-base', '0.5', '--retry-max',
+            '4', '--cfg-options',
             *[f'{k}={v}' for k, v in NODE_CFG_OPTIONS.items()]
         ], str(work / 'node.log'), orthanc.node_port)
     proc.start()
@@ -130,9 +134,8 @@ def test_flow_a_storescu_to_node_srs_in_orthanc(node, orthanc,
                               text=True)
         assert proc.returncode == 0, proc.stderr
     expected = {s['sop']: expected_sr(node, s) for s in sources}
-    wait_for(
-        lambda: all(sr_of(orthanc, uid) for _, uid in expected.values()), 90,
-        'the SRs in Orthanc')
+    wait_for(lambda: all(sr_of(orthanc, uid) for _, uid in expected.values()),
+             90, 'the SRs in Orthanc')
 
     inferencer = SpineInferencer(
         detectors=[phantom_infer_models['det'][0]],
@@ -265,8 +268,7 @@ def _colour_secondary_capture() -> Dataset:
     return ds
 
 
-def test_refused_and_skipped_with_reasons_node_keeps_running(
-        node, tmp_path):
+def test_refused_and_skipped_with_reasons_node_keeps_running(node, tmp_path):
     before = node.status()['counts']
     inbox = len(os.listdir(osp.join(node.spool, 'inbox')))
     good = make_radiograph(str(tmp_path / 'good.dcm'), 4)
@@ -278,8 +280,8 @@ def test_refused_and_skipped_with_reasons_node_keeps_running(
     cases['malformed'] = (truncated, 0xC000, 'pixel data of')
     cases['colour'] = (_colour_secondary_capture(), 0xA900, 'colour image')
     big = pydicom.dcmread(
-        make_radiograph(
-            str(tmp_path / 'big.dcm'), 5, rows=640, columns=480)['path'])
+        make_radiograph(str(tmp_path / 'big.dcm'), 5, rows=640,
+                        columns=480)['path'])
     cases['over-size'] = (big, 0xA700, 'over the limit')
     path_like = pydicom.dcmread(good['path'])
     path_like.SOPInstanceUID = '../../x'
@@ -305,15 +307,15 @@ def test_refused_and_skipped_with_reasons_node_keeps_running(
              10, 'the status')
     after = node.status()['counts']
     assert after['refused'] - before['refused'] == 4
-    assert after['rejected_associations'] - before[
-        'rejected_associations'] == 1
+    assert after['rejected_associations'] - before['rejected_associations'] == 1
     assert after['received'] == before['received']
     assert 'body part CHEST not in' in node.log()
     assert len(os.listdir(osp.join(node.spool, 'inbox'))) == inbox
     # nothing was written from a header value
     escaped = [
-        osp.join(root, n) for root, _, names in os.walk(
-            osp.dirname(osp.dirname(node.spool))) for n in names if n == 'x'
+        osp.join(root, n)
+        for root, _, names in os.walk(osp.dirname(osp.dirname(node.spool)))
+        for n in names if n == 'x'
     ]
     assert not escaped
 
@@ -345,14 +347,12 @@ def _check_exactly_once(node, orthanc, sources, patient):
         assert not left, (folder, left)
 
 
-def test_200_images_4_associations_kill9_mid_stream(node, orthanc,
-                                                    tmp_path):
+def test_200_images_4_associations_kill9_mid_stream(node, orthanc, tmp_path):
     sources = _make_stream(str(tmp_path / 'load'), 200, 'LOAD')
     files = [s['path'] for s in sources]
     pushed = {}
-    pusher = threading.Thread(
-        target=lambda: pushed.update(
-            push(files, node.port, associations=4, timeout=300)))
+    pusher = threading.Thread(target=lambda: pushed.update(
+        push(files, node.port, associations=4, timeout=300)))
     sent_dir = osp.join(node.spool, 'sent')
     sent_before = len(os.listdir(sent_dir))
     start = time.monotonic()
@@ -373,22 +373,43 @@ def test_200_images_4_associations_kill9_mid_stream(node, orthanc,
     _check_exactly_once(node, orthanc, sources, 'LOAD')
     assert killed['inbox'] > 0, killed  # the kill left work to resume
     assert 'instances to infer' in node.log()
+    # counts and latencies, from the spool
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'serve.py'), '--status', node.spool
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=dict(os.environ, PYTHONPATH=REPO_ROOT))
+    assert proc.returncode == 0, proc.stderr
+    status = json.loads(proc.stdout)
+    assert status['inbox'] == status['outbox'] == status['dead'] == 0
+    assert status['sent'] >= 200 and status['node_alive']
+    assert status['latency_seconds']['n'] == status['sent']
+    assert 0 < status['latency_seconds']['p50'] <= status['latency_seconds'][
+        'p95']
+    assert status['node']['counts']['done'] > 0
     print(f'200 images with kill -9: {time.monotonic() - start:.1f} s, '
           f'at the kill {killed}')
 
 
+@pytest.mark.slow
 def test_orthanc_stopped_30s_mid_stream(node, orthanc, tmp_path):
     sources = _make_stream(str(tmp_path / 'outage'), 24, 'OUTAGE')
-    pushed = push([s['path'] for s in sources], node.port, associations=2)
-    assert set(pushed.values()) == {0}
-    wait_for(lambda: len(srs_of_patient(orthanc, 'OUTAGE')) >= 3, 60,
+    first, second = sources[:8], sources[8:]
+    pushed = push([s['path'] for s in first], node.port, associations=2)
+    wait_for(lambda: len(srs_of_patient(orthanc, 'OUTAGE')) >= len(first), 60,
              'the first SRs')
     orthanc.stop()
     start = time.monotonic()
+    # the stream goes on: the node takes and infers images meanwhile
+    pushed.update(push([s['path'] for s in second], node.port, associations=2))
+    assert len(pushed) == 24 and set(pushed.values()) == {0}, pushed
     wait_for(
-        lambda: node.status().get('destination_state', {}).get('reachable')
-        is False, 30, 'the node to notice')
+        lambda: node.status().get('destination_state', {}).get('reachable') is
+        False, OUTAGE_S, 'the node to find Orthanc gone')
     time.sleep(max(0., OUTAGE_S - (time.monotonic() - start)))
+    assert len(os.listdir(osp.join(node.spool, 'outbox'))) > 0
     orthanc.start()
     wait_for(lambda: len(srs_of_patient(orthanc, 'OUTAGE')) >= 24, 120,
              'the SRs after the outage')
