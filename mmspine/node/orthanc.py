@@ -36,7 +36,7 @@ def routing_lua(modalities: Sequence[str] = DEFAULT_MODALITIES,
     def table(values):
         return ', '.join(f'["{v}"] = true' for v in values)
 
-    return f'''-- Orthanc auto-routing: new spine radiographs to the mmspine node
+    return f'''-- Orthanc auto-routing: new spine radiographs to mmspine
 local MODALITIES = {{ {table(m.upper() for m in modalities)} }}
 local BODY_PARTS = {{ {table(body_part_key(b) for b in body_parts)} }}
 
@@ -118,6 +118,7 @@ class OrthancProcess:
         self.dicom_port = free_port()
         self.http_port = free_port()
         self.ae_title = 'ORTHANC'
+        self.node_port = node_port
         scripts = []
         if route:
             lua = osp.join(self.work_dir, 'route_spine.lua')

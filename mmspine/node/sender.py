@@ -104,7 +104,7 @@ class Sender(threading.Thread):
         self.on_event = on_event or (lambda *a: None)
         self._cond = threading.Condition()
         self._pending: Dict[str, _Pending] = {}
-        self._stop = False
+        self._stopping = False
         self._dest_failures = 0
         self._dest_due = 0.
         #: The destination's state, for the status.
@@ -128,7 +128,7 @@ class Sender(threading.Thread):
 
     def stop(self) -> None:
         with self._cond:
-            self._stop = True
+            self._stopping = True
             self._cond.notify()
 
     # ------------------------------------------------------------------
@@ -145,7 +145,7 @@ class Sender(threading.Thread):
         while True:
             with self._cond:
                 while True:
-                    if self._stop:
+                    if self._stopping:
                         return
                     due, wait = self._due()
                     if due:
@@ -191,7 +191,7 @@ class Sender(threading.Thread):
         try:
             for spool_id in due:
                 with self._cond:
-                    if self._stop:
+                    if self._stopping:
                         return
                 ok = self._send_one(assoc, spool_id)
                 if not ok and not assoc.is_established:
@@ -229,14 +229,15 @@ class Sender(threading.Thread):
         except Exception:
             uid = ''
         now = time.time()
+        received = received_at(spool_id)
         rec = dict(
             id=spool_id,
             sr_sop_instance_uid=uid,
             destination=str(self.dest),
             status=f'0x{code:04X}',
-            received_at=received_at(spool_id),
+            received_at=received,
             sent_at=now,
-            latency=now - received_at(spool_id),
+            latency=None if received is None else now - received,
             send_seconds=now - start)
         # recorded first: a kill before the removal resends (same UID)
         self.spool.write_json(SENT, spool_id, rec)

@@ -288,8 +288,9 @@ class DicomNode:
                          details: dict) -> None:
         if event == 'sent':
             self._count('sent')
-            with self._lock:
-                self._latency_s.append(details['latency'])
+            if details['latency'] is not None:
+                with self._lock:
+                    self._latency_s.append(details['latency'])
         elif event == 'dead':
             self._count('dead')
 
@@ -405,6 +406,7 @@ class DicomNode:
             started_at=self.started_at,
             updated_at=time.time(),
             ready=self._ready,
+            model_key=self.key,
             counts=counts,
             skip_reasons=skips,
             waiting=self._queue.qsize(),

@@ -47,9 +47,13 @@ def new_id() -> str:
     return f'{time.time_ns():020d}-{uuid.uuid4().hex[:8]}'
 
 
-def received_at(spool_id: str) -> float:
-    """The receive time (seconds since the epoch) in a spool id."""
-    return int(spool_id.split('-', 1)[0]) / 1e9
+def received_at(spool_id: str) -> Optional[float]:
+    """The receive time (seconds since the epoch) in a spool id; None if
+    it has none (a file put in the spool by hand)."""
+    try:
+        return int(spool_id.split('-', 1)[0]) / 1e9
+    except ValueError:
+        return None
 
 
 def _fsync_dir(path: str) -> None:

@@ -307,7 +307,8 @@ def test_refused_and_skipped_with_reasons_node_keeps_running(node, tmp_path):
              10, 'the status')
     after = node.status()['counts']
     assert after['refused'] - before['refused'] == 4
-    assert after['rejected_associations'] - before['rejected_associations'] == 1
+    rejected = 'rejected_associations'
+    assert after[rejected] - before[rejected] == 1
     assert after['received'] == before['received']
     assert 'body part CHEST not in' in node.log()
     assert len(os.listdir(osp.join(node.spool, 'inbox'))) == inbox
