@@ -13,11 +13,17 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 from _tools import require_tool
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import (ExplicitVRLittleEndian, ImplicitVRLittleEndian,
+                         JPEG2000Lossless, RLELossless, generate_uid)
 
 from mmspine.dicom import build_dataset, write_dicom
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+#: Transfer syntaxes :func:`push` proposes (those the phantom writes).
+PUSHED_SYNTAXES = (ExplicitVRLittleEndian, ImplicitVRLittleEndian,
+                   RLELossless, JPEG2000Lossless)
 
 
 def orthanc_executable() -> str:
@@ -149,7 +155,9 @@ def push(files: Sequence[str],
         ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 20
         for sop_class in (DigitalXRayImageStorageForPresentation,
                           ComputedRadiographyImageStorage):
-            ae.add_requested_context(sop_class, ExplicitVRLittleEndian)
+            # one context per syntax: each file goes in its own
+            for syntax in PUSHED_SYNTAXES:
+                ae.add_requested_context(sop_class, syntax)
         assoc = None
         for path in share:
             while time.monotonic() < deadline:
