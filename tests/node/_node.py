@@ -20,10 +20,9 @@ from mmspine.dicom import build_dataset, write_dicom
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-
 #: Transfer syntaxes :func:`push` proposes (those the phantom writes).
-PUSHED_SYNTAXES = (ExplicitVRLittleEndian, ImplicitVRLittleEndian,
-                   RLELossless, JPEG2000Lossless)
+PUSHED_SYNTAXES = (ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless,
+                   JPEG2000Lossless)
 
 
 def orthanc_executable() -> str:

@@ -27,6 +27,7 @@ from _node import (REPO_ROOT, NodeProcess, make_radiograph, orthanc_executable,
                    push, wait_for)
 from _tools import require_tool
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate
 from pydicom.uid import (ExplicitVRLittleEndian, ImplicitVRLittleEndian,
                          JPEG2000Lossless, RLELossless, generate_uid)
 
@@ -294,6 +295,26 @@ def test_refused_and_skipped_with_reasons_node_keeps_running(node, tmp_path):
         assert reason in node.log(), name
         assert echo(node) == 0, f'node down after the {name} instance'
 
+    # a codestream that does not decode passes the checks of the header:
+    # the worker records why, the node goes on
+    corrupt = pydicom.dcmread(
+        make_radiograph(
+            str(tmp_path / 'rle.dcm'), 7, transfer_syntax=RLELossless)['path'])
+    corrupt.PixelData = encapsulate([b'\x00' * 64 + b'\xff' * 200])
+    failed = before['failed']
+    accepted, status = _send(corrupt, node.port)
+    assert accepted and status.Status == 0
+    wait_for(lambda: node.status()['counts']['failed'] > failed, 30,
+             'the undecodable image to fail')
+    reasons = [
+        json.load(open(osp.join(node.spool, 'failed', n)))['reason']
+        for n in os.listdir(osp.join(node.spool, 'failed'))
+        if n.endswith('.json')
+    ]
+    assert any('cannot decode pixel data (RLE Lossless)' in r
+               for r in reasons), reasons
+    assert 'failed ' in node.log()
+
     accepted, _ = _send(pydicom.dcmread(good['path']), node.port, 'INTRUDER')
     assert not accepted
     assert "refused association from 'INTRUDER'" in node.log()
@@ -309,7 +330,7 @@ def test_refused_and_skipped_with_reasons_node_keeps_running(node, tmp_path):
     assert after['refused'] - before['refused'] == 4
     rejected = 'rejected_associations'
     assert after[rejected] - before[rejected] == 1
-    assert after['received'] == before['received']
+    assert after['received'] == before['received'] + 1  # the corrupt one
     assert 'body part CHEST not in' in node.log()
     assert len(os.listdir(osp.join(node.spool, 'inbox'))) == inbox
     # nothing was written from a header value

@@ -17,9 +17,9 @@ from mmspine.node import (Destination, Router, Sender, Spool, SpoolLockedError,
                           backoff, check_instance, decodable_transfer_syntaxes,
                           model_key, percentiles, sr_uids)
 from mmspine.node.orthanc import free_port, routing_lua
-from mmspine.node.spool import new_id
 from mmspine.node.routing import (CR_STORAGE, DX_PRESENTATION_STORAGE,
                                   SC_STORAGE, SR_SOP_CLASSES)
+from mmspine.node.spool import new_id
 
 
 def test_spool_writes_whole_files_under_its_own_names(tmp_path):
