@@ -15,6 +15,7 @@ and one node (the phantom Faster R-CNN) for the module:
 import json
 import os
 import os.path as osp
+import signal
 import subprocess
 import sys
 import threading
@@ -342,6 +343,18 @@ def test_refused_and_skipped_with_reasons_node_keeps_running(node, tmp_path):
     assert not escaped
 
 
+def worker_pids(pid):
+    """The inference processes of the node ``pid``."""
+    out = subprocess.run(['ps', '-ww', '-o', 'pid=,args=', '--ppid',
+                          str(pid)],
+                         capture_output=True,
+                         text=True).stdout
+    return [
+        int(line.split()[0]) for line in out.splitlines()
+        if 'spawn_main' in line
+    ]
+
+
 def _make_stream(folder, num, patient, per_study=4):
     os.makedirs(folder, exist_ok=True)
     sources, study = [], None
@@ -388,6 +401,13 @@ def test_200_images_4_associations_kill9_mid_stream(node, orthanc, tmp_path):
         inbox=len(os.listdir(osp.join(node.spool, 'inbox'))),
         sent=len(os.listdir(sent_dir)) - sent_before)
     node.start()
+    # and kill -9 of an inference worker: the node starts new ones
+    after_restart = len(os.listdir(sent_dir))
+    wait_for(lambda: len(os.listdir(sent_dir)) >= after_restart + 5, 120,
+             'SRs after the restart')
+    workers = worker_pids(node.proc.pid)
+    assert workers
+    os.kill(workers[0], signal.SIGKILL)
     pusher.join()
     assert len(pushed) == 200 and set(pushed.values()) == {0}, pushed
     wait_for(lambda: len(srs_of_patient(orthanc, 'LOAD')) >= 200, 300,
@@ -395,6 +415,7 @@ def test_200_images_4_associations_kill9_mid_stream(node, orthanc, tmp_path):
     _check_exactly_once(node, orthanc, sources, 'LOAD')
     assert killed['inbox'] > 0, killed  # the kill left work to resume
     assert 'instances to infer' in node.log()
+    assert 'a worker process died' in node.log()
     # counts and latencies, from the spool
     proc = subprocess.run([
         sys.executable,
