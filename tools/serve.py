@@ -151,7 +151,11 @@ def inferencer_kwargs(args: argparse.Namespace) -> dict:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.status:
-        print(json.dumps(spool_status(args.status), indent=1))
+        try:
+            print(json.dumps(spool_status(args.status), indent=1))
+        except FileNotFoundError as exc:
+            print(f'serve.py: {exc}', file=sys.stderr)
+            return 1
         return 0
     logging.basicConfig(
         level=args.log_level.upper(),
@@ -187,6 +191,9 @@ def main(argv=None) -> int:
         signal.signal(sig, lambda *_: node.stop())
     try:
         node.serve_forever()
+    except RuntimeError as exc:
+        print(f'serve.py: {exc}', file=sys.stderr)
+        return 1
     finally:
         node.close()
     return 0

@@ -358,11 +358,30 @@ class DicomNode:
             else:
                 self._submit(spool_id)
 
+    def _check_started(self) -> None:
+        """Mark the node ready once every worker has loaded its models.
+
+        Raises:
+            RuntimeError: If a worker could not (a wrong config or
+                checkpoint): the node would only restart it forever.
+        """
+        for future in self._ready_futures:
+            if future.done() and future.exception() is not None:
+                raise RuntimeError(
+                    'the inference workers could not load the models '
+                    f'({future.exception()}); see the worker\'s traceback '
+                    'above')
+        if all(f.done() for f in self._ready_futures):
+            self._ready = True
+            logger.info('workers ready')
+
     def serve_forever(self, status_interval: float = 1.) -> None:
         """Dispatch spooled instances to the workers until :meth:`stop`."""
         cap = 2 * self.workers
         next_status = 0.
         while not self._stop.is_set():
+            if not self._ready:
+                self._check_started()
             try:
                 while len(self._in_flight) < cap:
                     block = not self._in_flight
@@ -383,9 +402,6 @@ class DicomNode:
                         self._finished(future)
                 except BrokenExecutor:
                     self._recover()
-            if not self._ready and all(f.done() for f in self._ready_futures):
-                self._ready = True
-                logger.info('workers ready')
             if time.monotonic() >= next_status:
                 self.write_status()
                 next_status = time.monotonic() + status_interval
@@ -428,6 +444,8 @@ def spool_status(spool_dir: str) -> dict:
     sent, failed and dead counts from the folders, latencies (receipt to
     delivery) over every SR in ``sent/``, and the node's own status
     (``node``; whether it is still running is ``node_alive``)."""
+    if not os.path.isdir(os.path.join(spool_dir, INBOX)):
+        raise FileNotFoundError(f'{spool_dir}: not a spool (no {INBOX}/)')
     spool = Spool(spool_dir, fsync=False)
     latencies: List[float] = []
     for rec in spool.records(SENT):

@@ -372,6 +372,11 @@ def _make_stream(folder, num, patient, per_study=4):
 
 
 def _check_exactly_once(node, orthanc, sources, patient):
+    # Orthanc holds an SR a moment before the node records it as sent
+    wait_for(
+        lambda: not any(
+            os.listdir(osp.join(node.spool, f)) for f in ('inbox', 'outbox')),
+        30, 'the spool to empty')
     expected = {expected_sr(node, s)[1] for s in sources}
     srs = srs_of_patient(orthanc, patient)
     got = [s['MainDicomTags']['SOPInstanceUID'] for s in srs]
