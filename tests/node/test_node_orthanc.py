@@ -371,7 +371,7 @@ def _make_stream(folder, num, patient, per_study=4):
     return sources
 
 
-def _check_exactly_once(node, orthanc, sources, patient):
+def _check_exactly_once(node, orthanc, sources, patient, failed_before):
     # Orthanc holds an SR a moment before the node records it as sent
     wait_for(
         lambda: not any(
@@ -382,13 +382,20 @@ def _check_exactly_once(node, orthanc, sources, patient):
     got = [s['MainDicomTags']['SOPInstanceUID'] for s in srs]
     assert len(got) == len(set(got)) == len(sources)
     assert set(got) == expected
-    for folder in ('inbox', 'outbox', 'failed', 'dead'):
+    for folder in ('inbox', 'outbox', 'dead'):
         left = os.listdir(osp.join(node.spool, folder))
         assert not left, (folder, left)
+    # (the refusal test's undecodable image is there already)
+    assert _failed(node) == failed_before
+
+
+def _failed(node):
+    return sorted(os.listdir(osp.join(node.spool, 'failed')))
 
 
 def test_200_images_4_associations_kill9_mid_stream(node, orthanc, tmp_path):
     sources = _make_stream(str(tmp_path / 'load'), 200, 'LOAD')
+    failed = _failed(node)
     files = [s['path'] for s in sources]
     pushed = {}
     pusher = threading.Thread(target=lambda: pushed.update(
@@ -417,7 +424,7 @@ def test_200_images_4_associations_kill9_mid_stream(node, orthanc, tmp_path):
     assert len(pushed) == 200 and set(pushed.values()) == {0}, pushed
     wait_for(lambda: len(srs_of_patient(orthanc, 'LOAD')) >= 200, 300,
              'all 200 SRs')
-    _check_exactly_once(node, orthanc, sources, 'LOAD')
+    _check_exactly_once(node, orthanc, sources, 'LOAD', failed)
     assert killed['inbox'] > 0, killed  # the kill left work to resume
     assert 'instances to infer' in node.log()
     assert 'a worker process died' in node.log()
@@ -444,6 +451,7 @@ def test_200_images_4_associations_kill9_mid_stream(node, orthanc, tmp_path):
 @pytest.mark.slow
 def test_orthanc_stopped_30s_mid_stream(node, orthanc, tmp_path):
     sources = _make_stream(str(tmp_path / 'outage'), 24, 'OUTAGE')
+    failed = _failed(node)
     first, second = sources[:8], sources[8:]
     pushed = push([s['path'] for s in first], node.port, associations=2)
     wait_for(lambda: len(srs_of_patient(orthanc, 'OUTAGE')) >= len(first), 60,
@@ -461,6 +469,6 @@ def test_orthanc_stopped_30s_mid_stream(node, orthanc, tmp_path):
     orthanc.start()
     wait_for(lambda: len(srs_of_patient(orthanc, 'OUTAGE')) >= 24, 120,
              'the SRs after the outage')
-    _check_exactly_once(node, orthanc, sources, 'OUTAGE')
+    _check_exactly_once(node, orthanc, sources, 'OUTAGE', failed)
     assert node.status()['counts']['dead'] == 0
     assert 'reachable again' in node.log()
