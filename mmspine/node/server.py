@@ -221,10 +221,12 @@ class DicomNode:
     # ------------------------------------------------------------------
     def _on_rejected(self, event) -> None:
         self._count('rejected_associations')
-        logger.warning(
-            'refused association from %r at %s: calling AE title not in '
-            'the allow-list', event.assoc.requestor.ae_title,
-            event.assoc.requestor.address)
+        aet = event.assoc.requestor.ae_title
+        why = ('calling AE title not in the allow-list'
+               if self.allow_ae and aet not in self.allow_ae else
+               'too many associations, or a request the node cannot take')
+        logger.warning('refused association from %r at %s: %s', aet,
+                       event.assoc.requestor.address, why)
 
     def _refuse(self, what: str, refusal: Refusal) -> Dataset:
         self._count('refused')
