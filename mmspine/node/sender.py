@@ -16,6 +16,7 @@ between the two resends it on restart; its UID is the same (see
 :mod:`.identity`), so the destination still holds one.
 """
 import logging
+import os
 import threading
 import time
 from typing import Callable, Dict, NamedTuple, Optional, Tuple
@@ -202,6 +203,13 @@ class Sender(threading.Thread):
 
     def _send_one(self, assoc, spool_id: str) -> bool:
         path = self.spool.path(OUTBOX, spool_id)
+        if not os.path.isfile(path):
+            # removed by hand: nothing to send, nor to retry
+            with self._cond:
+                self._pending.pop(spool_id, None)
+            logger.error('failed %s: its SR is no longer in %s/', spool_id,
+                         OUTBOX)
+            return True
         start = time.time()
         try:
             status = assoc.send_c_store(path)
