@@ -98,12 +98,11 @@ def expected_sr(node, source):
 
 
 def echo(node, aet='STORESCU'):
-    return subprocess.run([
+    cmd = [
         require_tool('echoscu'), '-aet', aet, '-aec', 'MMSPINE', '127.0.0.1',
         str(node.port)
-    ],
-                          capture_output=True,
-                          text=True).returncode
+    ]
+    return subprocess.run(cmd, capture_output=True).returncode
 
 
 def test_flow_a_storescu_to_node_srs_in_orthanc(node, orthanc,
@@ -127,13 +126,13 @@ def test_flow_a_storescu_to_node_srs_in_orthanc(node, orthanc,
         by_syntax.setdefault(syntax, []).append(path)
     assert len(by_syntax) >= 3, by_syntax  # compressed ones included
     for syntax, paths in by_syntax.items():
-        proc = subprocess.run([
+        # -R: only the files' own transfer syntaxes are proposed
+        cmd = [
             storescu, '-R', *STORESCU_SYNTAX[syntax], '-aet', 'STORESCU',
             '-aec', 'MMSPINE', '127.0.0.1',
             str(node.port), *paths
-        ],
-                              capture_output=True,
-                              text=True)
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
     expected = {s['sop']: expected_sr(node, s) for s in sources}
     wait_for(lambda: all(sr_of(orthanc, uid) for _, uid in expected.values()),
@@ -345,10 +344,8 @@ def test_refused_and_skipped_with_reasons_node_keeps_running(node, tmp_path):
 
 def worker_pids(pid):
     """The inference processes of the node ``pid``."""
-    out = subprocess.run(['ps', '-ww', '-o', 'pid=,args=', '--ppid',
-                          str(pid)],
-                         capture_output=True,
-                         text=True).stdout
+    cmd = ['ps', '-ww', '-o', 'pid=,args=', '--ppid', str(pid)]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
     return [
         int(line.split()[0]) for line in out.splitlines()
         if 'spawn_main' in line
@@ -429,10 +426,8 @@ def test_200_images_4_associations_kill9_mid_stream(node, orthanc, tmp_path):
     assert 'instances to infer' in node.log()
     assert 'a worker process died' in node.log()
     # counts and latencies, from the spool
-    proc = subprocess.run([
-        sys.executable,
-        osp.join(REPO_ROOT, 'tools', 'serve.py'), '--status', node.spool
-    ],
+    tool = osp.join(REPO_ROOT, 'tools', 'serve.py')
+    proc = subprocess.run([sys.executable, tool, '--status', node.spool],
                           capture_output=True,
                           text=True,
                           env=dict(os.environ, PYTHONPATH=REPO_ROOT))
