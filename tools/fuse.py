@@ -16,7 +16,14 @@ def parse_args() -> argparse.Namespace:
         'predictions', help='classifier or ensemble predictions.csv')
     parser.add_argument('ann_file', help='COCO annotations of the images')
     parser.add_argument(
-        '--c', type=float, help='classifier threshold (default: Youden)')
+        '--c',
+        type=float,
+        help='classifier threshold (default: --rule\'s, else the Youden '
+        'threshold of PREDICTIONS themselves, as the paper)')
+    parser.add_argument(
+        '--rule',
+        help='c and k tuned on the val split (a --rule-out of a --sweep '
+        'run on val predictions)')
     parser.add_argument(
         '--k',
         type=float,
@@ -64,7 +71,8 @@ def main() -> None:
         k_grid=args.k_grid,
         classes=args.classes,
         num_bootstrap=args.num_bootstrap,
-        rule_out=args.rule_out)
+        rule_out=args.rule_out,
+        rule=args.rule)
     outputs = dict(fused=args.out, rule=args.rule_out)
     print_summary(
         JobSummary(

@@ -21,14 +21,25 @@ def parse_args() -> argparse.Namespace:
         '--wait-time', type=float, default=2, help='seconds per shown image')
     parser.add_argument(
         '--tta', action='store_true', help='test-time augmentation')
+    parser.add_argument(
+        '--split',
+        choices=['test', 'val'],
+        default='test',
+        help='val: predictions on the validation split (to tune the '
+        'decision rule there), with the test evaluator\'s settings')
     return parse_config_args(parser)
 
 
 def main() -> None:
     args = parse_args()
     cfg = setup_test(
-        load_config_of(args), args.checkpoint, args.show_dir, args.show,
-        args.wait_time, args.tta)
+        load_config_of(args),
+        args.checkpoint,
+        show_dir=args.show_dir,
+        show=args.show,
+        wait_time=args.wait_time,
+        tta=args.tta,
+        split=args.split)
     runner = build_runner(cfg)
     if args.out:
         add_dump_results(runner, args.out)

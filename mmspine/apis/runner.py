@@ -5,6 +5,7 @@ predictions), and building the Runner.
 Config loading is :mod:`mmspine.apis.config`.
 """
 import ast
+import copy
 import itertools
 import os
 import os.path as osp
@@ -148,11 +149,15 @@ def setup_test(cfg: Config,
                show_dir: Optional[str] = None,
                show: bool = False,
                wait_time: float = 2.,
-               tta: bool = False) -> Config:
+               tta: bool = False,
+               split: str = 'test') -> Config:
     """Apply the switches of ``tools/test.py`` to ``cfg``.
 
     Args:
         checkpoint (str): Weights to evaluate.
+        split (str): 'test', or 'val' for predictions on the validation
+            split (the val dataloader's data, the test evaluator's settings
+            on the val annotations), e.g. to tune the decision rule there.
         show_dir (str, optional): Save drawn predictions beside ground truth
             under ``work_dir/<timestamp>/<show_dir>``.
         show (bool): Show them in a window.
@@ -160,7 +165,15 @@ def setup_test(cfg: Config,
         tta (bool): Test-time augmentation with the config's ``tta_model``
             and ``tta_pipeline``.
     """
+    if split not in ('test', 'val'):
+        raise ValueError(f"split must be 'test' or 'val', got {split!r}")
     cfg.load_from = checkpoint
+    if split == 'val':
+        cfg.test_dataloader.dataset = copy.deepcopy(
+            cfg.val_dataloader.dataset)
+        val_ann = cfg.val_evaluator.get('ann_file')
+        if val_ann is not None:
+            cfg.test_evaluator.ann_file = val_ann
     if show or show_dir:
         hooks = cfg.default_hooks
         if 'visualization' not in hooks:

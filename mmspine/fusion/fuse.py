@@ -10,9 +10,9 @@ from ..evaluation.functional import (binary_cls_metrics, load_cls_predictions,
 from ..thresholds import RULE_K
 from .decision_rule import (DEFAULT_C_GRID, DEFAULT_K_GRID, DetectionEvaluator,
                             compare_table, fuse_and_evaluate, image_id_map,
-                            load_detections, max_box_scores, probs_by_coco_id,
-                            reverse_scores, save_rule, sweep_decision_rule,
-                            sweep_table)
+                            load_detections, load_rule, max_box_scores,
+                            probs_by_coco_id, reverse_scores, save_rule,
+                            sweep_decision_rule, sweep_table)
 from .ensemble import sigmoid
 
 
@@ -28,7 +28,8 @@ def fuse(det_file: str,
          k_grid: Sequence[float] = DEFAULT_K_GRID,
          classes: Optional[Sequence[str]] = None,
          num_bootstrap: int = 10000,
-         rule_out: Optional[str] = None) -> dict:
+         rule_out: Optional[str] = None,
+         rule: Optional[str] = None) -> dict:
     """Apply the decision rule and report; optionally reverse and sweep.
 
     Args:
@@ -36,9 +37,11 @@ def fuse(det_file: str,
             pickle.
         cls_file (str): Classifier (or ensemble) ``predictions.csv``.
         ann_file (str): COCO ground truth of the same images.
-        c (float, optional): Classifier threshold. Defaults to the Youden
-            threshold of ``cls_file``.
-        k (float): Box score threshold for images called normal.
+        c (float, optional): Classifier threshold. Defaults to the rule's
+            (``rule``), else to the Youden threshold of ``cls_file`` itself
+            (as the paper did on its test set: biased, say so).
+        k (float): Box score threshold for images called normal (the
+            rule's when ``rule`` is given).
         out_file (str, optional): Write the fused COCO results JSON here.
         reverse (bool): Also score images by the mean of p(abnormal) and
             the highest box score and evaluate that as a classifier.
@@ -49,7 +52,10 @@ def fuse(det_file: str,
         num_bootstrap (int): Resamples of the classifier CIs (reverse).
         rule_out (str, optional): With ``sweep``, write the best ``c`` and
             ``k`` as JSON here (:func:`save_rule`), for ``tools/infer.py
-            --rule``.
+            --rule`` and ``rule``.
+        rule (str, optional): ``c`` and ``k`` from a rule file written by
+            a sweep on the validation split (``rule_out``): the unbiased way
+            to evaluate the rule on test.
 
     Returns:
         dict: 'c', 'k', 'before', 'after', 'fused' and 'report' (the
@@ -64,11 +70,18 @@ def fuse(det_file: str,
     ids, logits, labels = load_cls_predictions(cls_file)
     probs = sigmoid(logits)
     c_source = 'given'
+    if rule is not None:
+        if c is not None:
+            raise ValueError('give c (--c) or a rule file (--rule), not both')
+        c, k = load_rule(rule)
+        c_source = f'from {rule}'
     if c is None:
         c = youden_threshold(labels, probs)
         # as in the paper; tune c on a validation split (--sweep) instead
         # for an unbiased mAP of the rule
-        c_source = 'Youden threshold of these same predictions'
+        c_source = ('Youden threshold of these same predictions: selected '
+                    'on the data it is evaluated on; pass --rule from a '
+                    'sweep on the val split instead')
     abnormal_probs = probs_by_coco_id(evaluator.coco, ids, probs)
     fused, before, after = fuse_and_evaluate(evaluator, detections,
                                              abnormal_probs, c, k)

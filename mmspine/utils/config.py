@@ -236,13 +236,19 @@ def _check_pipelines(cfg: Any, out: _Problems) -> None:
     pipes = dict(
         train_pipeline=('train_dataloader', ),
         test_pipeline=('val_dataloader', 'test_dataloader'))
+    model = cfg.get('model')
+    tta = hasattr(model, 'get') and str(model.get('type', '')).endswith(
+        'TTAModel') and 'tta_pipeline' in cfg
     for key, loaders in pipes.items():
         if key not in cfg:
             continue
         for loader in loaders:
+            # tools/test.py --tta tests with tta_pipeline
+            expected = cfg['tta_pipeline'] if tta and \
+                loader == 'test_dataloader' else cfg[key]
             for ds in _datasets(cfg.get(loader)):
                 if 'pipeline' in ds and \
-                        _plain(ds['pipeline']) != _plain(cfg[key]):
+                        _plain(ds['pipeline']) != _plain(expected):
                     out.add(f'{key} differs from the pipeline of '
                             f'{loader}: write {loader} = dict(dataset='
                             f'dict(..., pipeline={key})) as well (through '

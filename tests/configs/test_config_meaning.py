@@ -93,6 +93,20 @@ def test_test_tool_hands_the_runner_the_plain_config():
     assert tool_config('test.py', PHANTOM, 'x.pth').to_dict() == cfg.to_dict()
 
 
+def test_test_tool_switches_keep_the_config_consistent():
+    """--tta tests with the TTA pipeline, --split val on the val data and
+    annotations: ConfigCheckHook accepts both."""
+    cfg = tool_config('test.py', PHANTOM, 'x.pth', '--tta')
+    assert cfg.model.type == 'DetTTAModel'
+    assert cfg.test_dataloader.dataset.pipeline == cfg.tta_pipeline
+    check_config(cfg)
+    cfg = tool_config('test.py', PHANTOM, 'x.pth', '--split', 'val')
+    assert cfg.test_dataloader.dataset.ann_file == 'annotations/val.json'
+    assert cfg.test_dataloader.dataset.data_prefix.img == 'train_images/'
+    assert cfg.test_evaluator.ann_file == cfg.val_evaluator.ann_file
+    check_config(cfg)
+
+
 def test_runner_from_plain_config_builds_the_same_parts(tiny_coco_root):
     """What the Runner builds from both: the model's parameters, the
     dataloaders' datasets, transforms, samplers and batch sizes, the

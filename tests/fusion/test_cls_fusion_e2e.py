@@ -284,4 +284,15 @@ def test_fuse_tool_json_and_pickle(detector, tool_classifier, tmp_path):
     assert 'best pair: c = ' in out and 'reverse direction' in out
     c, k = load_rule(rule_json)
     assert f'best pair: c = {c:g}, k = {k:g}' in out
+    # the rule tuned on one split, applied to another: its c and k
+    applied = fuse(
+        detector['pkl'],
+        cls_csv,
+        detector['ann'],
+        rule=rule_json,
+        num_bootstrap=0)
+    assert (applied['c'], applied['k']) == (c, k)
+    assert f'from {rule_json}' in applied['report']
+    with pytest.raises(ValueError, match='not both'):
+        fuse(detector['pkl'], cls_csv, detector['ann'], c=0.5, rule=rule_json)
     print('\n' + out)
