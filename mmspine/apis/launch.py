@@ -17,6 +17,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..utils.config import apply_hoisted, hoisted_records
+from ..utils.precision import native_bf16
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -158,8 +159,7 @@ def resolve_amp_dtype(amp_dtype: str = 'auto') -> str:
             f'amp_dtype must be one of {AMP_DTYPES}, got {amp_dtype!r}')
     if amp_dtype == 'auto':
         # emulated bfloat16 (e.g. V100, T4) is slower than float16
-        bf16 = (not torch.cuda.is_available()
-                or torch.cuda.is_bf16_supported(including_emulation=False))
+        bf16 = not torch.cuda.is_available() or native_bf16('cuda')
         return 'bfloat16' if bf16 else 'float16'
     return dict(bf16='bfloat16', fp16='float16')[amp_dtype]
 
