@@ -7,6 +7,7 @@ from mmspine.apis import SpineInferencer, add_config_options, infer_to_dir
 from mmspine.apis.inferencer import DEFAULT_C, DEFAULT_K, DEFAULT_SCORE_THR
 from mmspine.fusion import WBF_IOU_THR, WBF_SKIP_BOX_THR
 from mmspine.jobs import call_with_args, print_summary
+from mmspine.utils.precision import PRECISIONS
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -78,6 +79,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='keep backbones and necks in NCHW layout')
     parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='fp32',
+        help='bf16: backbones and necks under bfloat16 autocast; auto: '
+        'bf16 where the device computes it natively (AMX/AVX512-BF16 CPU, '
+        'CUDA >= 8.0), else fp32 (see benchmarks/README.md)')
+    parser.add_argument(
         '--no-resume',
         action='store_true',
         help='redo inputs whose outputs are already complete')
@@ -93,6 +101,7 @@ def main(argv=None) -> int:
         args,
         detectors=args.det,
         classifiers=args.cls,
+        precision=args.precision,
         speed=dict(
             fuse_bn=not args.no_fuse_bn,
             channels_last=not args.no_channels_last,

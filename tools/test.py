@@ -2,7 +2,8 @@
 import argparse
 
 from mmspine.apis import (add_dump_results, build_runner, load_config_of,
-                          parse_config_args, setup_test)
+                          parse_config_args, setup_precision, setup_test)
+from mmspine.utils.precision import PRECISIONS
 
 
 def parse_args() -> argparse.Namespace:
@@ -21,6 +22,13 @@ def parse_args() -> argparse.Namespace:
         '--wait-time', type=float, default=2, help='seconds per shown image')
     parser.add_argument(
         '--tta', action='store_true', help='test-time augmentation')
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='fp32',
+        help='bf16: backbone and neck under bfloat16 autocast; auto: bf16 '
+        'where the device computes it natively (AMX/AVX512-BF16 CPU, CUDA '
+        '>= 8.0), else fp32')
     return parse_config_args(parser)
 
 
@@ -29,6 +37,7 @@ def main() -> None:
     cfg = setup_test(
         load_config_of(args), args.checkpoint, args.show_dir, args.show,
         args.wait_time, args.tta)
+    setup_precision(cfg, args.precision)
     runner = build_runner(cfg)
     if args.out:
         add_dump_results(runner, args.out)

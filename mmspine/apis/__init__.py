@@ -11,6 +11,7 @@ from .launch import (AMP_DTYPES, SPEED_LEVERS, add_config_args,
                      parse_config_args, resolve_amp_dtype, set_data_root,
                      set_local_rank, setup_speed, setup_test, setup_train)
 from .overlay import draw_overlay
+from .precision import setup_precision
 
 __all__ = [
     'AMP_DTYPES', 'FINDINGS_CSV_COLUMNS', 'SPEED_LEVERS', 'SpineInferencer',
@@ -19,6 +20,6 @@ __all__ = [
     'collect_inputs', 'draw_overlay', 'findings_csv_to_coco_results',
     'infer_to_dir', 'load_config', 'load_config_of', 'load_input',
     'make_result', 'parse_config_args', 'resolve_amp_dtype', 'run_demo',
-    'set_data_root', 'set_local_rank', 'setup_speed', 'setup_test',
-    'setup_train', 'write_findings_csv', 'write_findings_json'
+    'set_data_root', 'set_local_rank', 'setup_precision', 'setup_speed',
+    'setup_test', 'setup_train', 'write_findings_csv', 'write_findings_json'
 ]
