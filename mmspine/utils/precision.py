@@ -8,6 +8,7 @@ only there. Figures: ``benchmarks/README.md`` (``benchmarks/inference.py
 --precision``).
 """
 import functools
+import os
 import warnings
 from typing import Any, FrozenSet, Optional, Union
 
@@ -18,6 +19,11 @@ from torch import nn
 PRECISIONS = ('fp32', 'bf16', 'auto')
 #: x86 CPU flags (``/proc/cpuinfo``) of native bfloat16 matrix units.
 BF16_CPU_FLAGS = ('amx_bf16', 'avx512_bf16')
+#: ``ONEDNN_MAX_CPU_ISA`` values that still let oneDNN (PyTorch's CPU
+#: convolutions) use those units; a lower one (e.g. AVX2) emulates bfloat16.
+BF16_ONEDNN_ISAS = ('ALL', 'DEFAULT', 'AVX512_CORE_BF16', 'AVX512_CORE_FP16',
+                    'AVX10_1_512', 'AVX512_CORE_AMX', 'AVX10_1_512_AMX',
+                    'AVX512_CORE_AMX_FP16', 'AVX10_1_512_AMX_FP16')
 
 
 def cpu_info(path: str = '/proc/cpuinfo') -> dict:
@@ -56,13 +62,16 @@ def native_bf16(device: Union[str, torch.device] = 'cpu') -> bool:
     """Whether ``device`` multiplies bfloat16 natively.
 
     The CPU: AMX-BF16 or AVX512-BF16 (:data:`BF16_CPU_FLAGS`, Linux only;
-    False where the flags cannot be read). CUDA: compute capability 8.0 or
+    False where the flags cannot be read), unless ``ONEDNN_MAX_CPU_ISA``
+    keeps oneDNN below them. CUDA: compute capability 8.0 or
     later; ``torch.cuda.is_bf16_supported()`` also says True for older
     GPUs that emulate it. Other device types: False.
     """
     device = torch.device(device)
     if device.type == 'cpu':
-        return any(flag in cpu_flags() for flag in BF16_CPU_FLAGS)
+        isa = os.environ.get('ONEDNN_MAX_CPU_ISA', 'ALL').upper()
+        return isa in BF16_ONEDNN_ISAS and any(flag in cpu_flags()
+                                               for flag in BF16_CPU_FLAGS)
     if device.type == 'cuda':
         if not torch.cuda.is_available():
             return False
@@ -170,6 +179,7 @@ def apply_precision(model: nn.Module,
 
 
 __all__ = [
-    'BF16_CPU_FLAGS', 'PRECISIONS', 'apply_precision', 'autocast_features',
-    'cpu_flags', 'cpu_info', 'native_bf16', 'resolve_precision'
+    'BF16_CPU_FLAGS', 'BF16_ONEDNN_ISAS', 'PRECISIONS', 'apply_precision',
+    'autocast_features', 'cpu_flags', 'cpu_info', 'native_bf16',
+    'resolve_precision'
 ]

@@ -41,7 +41,14 @@ def test_cpu_info_reads_the_first_processor(tmp_path):
 ])
 def test_native_bf16_on_the_cpu_needs_bf16_units(monkeypatch, flags, native):
     monkeypatch.setattr(precision, 'cpu_flags', lambda: flags)
+    monkeypatch.delenv('ONEDNN_MAX_CPU_ISA', raising=False)
     assert native_bf16('cpu') is native
+    # oneDNN kept to AVX2 (or AVX-512 without BF16) emulates bfloat16
+    for isa, allowed in (('AVX2', False), ('avx512_core_vnni', False),
+                         ('AVX512_CORE_BF16', True), ('ALL', True)):
+        monkeypatch.setenv('ONEDNN_MAX_CPU_ISA', isa)
+        assert native_bf16('cpu') is (native and allowed)
+    monkeypatch.delenv('ONEDNN_MAX_CPU_ISA')
     assert resolve_precision('auto', 'cpu') == ('bf16' if native else 'fp32')
     assert resolve_precision('fp32', 'cpu') == 'fp32'
     with warnings.catch_warnings(record=True) as caught:
