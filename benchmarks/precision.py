@@ -37,12 +37,18 @@ CLS_CONFIG = config_file('spine_cls/densenet121_phantom.py')
 MAX_SIZE = 512
 
 
-def trained_models(work_dir: str, workers: int) -> Dict[str, tuple]:
-    """``(config, checkpoint)`` of the detector and the classifier,
-    trained under ``work_dir`` unless there already."""
+def trained_models(work_dir: str,
+                   workers: int,
+                   classifier: bool = True) -> Dict[str, tuple]:
+    """``(config, checkpoint)`` of the detector (``det``) and the
+    classifier (``cls``, unless ``classifier`` is False), trained under
+    ``work_dir`` unless there already."""
     det_ckpt = osp.join(work_dir, 'train', 'iter_400.pth')
     if not osp.isfile(det_ckpt):
         run_demo(work_dir, report=False, infer=False, workers=workers)
+    det = (osp.join(work_dir, 'train', osp.basename(DEMO_CONFIG)), det_ckpt)
+    if not classifier:
+        return dict(det=det)
     cls_ckpt = osp.join(work_dir, 'cls', 'iter_300.pth')
     if not osp.isfile(cls_ckpt):
         cfg = load_config(
