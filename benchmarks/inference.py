@@ -192,9 +192,12 @@ def compare(base: List[dict], other: List[dict]) -> Dict:
     Each base finding, best first, takes the unused finding of ``other``
     with the same class and the highest IoU (at least 0.5). ``missed``
     counts base findings left without a partner, ``extra`` findings of
-    ``other`` left over: a box that moved counts once in each.
+    ``other`` left over: a box that moved counts once in each. Also the
+    matched pairs' count and mean score difference, and the highest score
+    of a base finding left without a partner.
     """
     score_diff, box_diff, missed, extra, p_diff = 0., 0., 0, 0, 0.
+    diffs, missed_score = [], 0.
     for rb, ro in zip(base, other):
         if rb['p_abnormal'] is not None:
             p_diff = max(p_diff, abs(rb['p_abnormal'] - ro['p_abnormal']))
@@ -203,17 +206,17 @@ def compare(base: List[dict], other: List[dict]) -> Dict:
         labels = np.array([f['label'] for f in fo])
         used = np.zeros(len(fo), bool)
         for f in rb['findings']:
-            if not len(fo):
-                missed += 1
-                continue
-            iou = _iou(np.asarray(f['bbox']), boxes)
-            iou[(labels != f['label']) | used] = -1
-            j = int(iou.argmax())
+            iou = _iou(np.asarray(f['bbox']), boxes) if len(fo) else [-1.]
+            if len(fo):
+                iou[(labels != f['label']) | used] = -1
+            j = int(np.argmax(iou))
             if iou[j] < 0.5:
                 missed += 1
+                missed_score = max(missed_score, f['score'])
                 continue
             used[j] = True
-            score_diff = max(score_diff, abs(f['score'] - fo[j]['score']))
+            diffs.append(abs(f['score'] - fo[j]['score']))
+            score_diff = max(score_diff, diffs[-1])
             box_diff = max(box_diff, float(np.abs(boxes[j] - f['bbox']).max()))
         extra += int((~used).sum())
     return dict(
@@ -221,7 +224,10 @@ def compare(base: List[dict], other: List[dict]) -> Dict:
         max_box_diff_px=box_diff,
         missed=missed,
         extra=extra,
-        max_p_abnormal_diff=p_diff)
+        max_p_abnormal_diff=p_diff,
+        matched=len(diffs),
+        mean_score_diff=float(np.mean(diffs)) if diffs else 0.,
+        max_missed_score=missed_score)
 
 
 def lever_runs(args, images: str, warmup: str) -> List[Dict]:

@@ -5,8 +5,9 @@ cost on the trained phantom detector.
 Run it with ``ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2`` to time an
 AVX2 CPU on a newer one (oneDNN then uses neither AVX-512, VNNI nor AMX).
 The detector's ``extract_feat`` is replaced by the quantized graph of
-backbone + neck (static, per-channel weights, the 'onednn' engine),
-calibrated on ``--calib`` images through the model's own preprocessing.
+backbone + neck (static, per-channel weights, 7-bit activations as
+PyTorch's 'x86' default has them, run by the 'onednn' engine), calibrated
+on ``--calib`` images through the model's own preprocessing.
 
 ``--speed``: the random-weight Sparse R-CNN R50 + DenseNet-121 of
 ``inference.py`` on synthetic 2500 x 1600 DICOMs, fp32 and int8 interleaved
@@ -54,11 +55,14 @@ def quantize_features(model: nn.Module, batches: List[torch.Tensor]) -> float:
     """Replace ``model.extract_feat`` by an int8 graph calibrated on
     ``batches`` (preprocessed inputs); the seconds it took."""
     start = time.perf_counter()
+    # oneDNN's kernels, which ONEDNN_MAX_CPU_ISA limits (fbgemm's do not
+    # follow it); x86's qconfig: 7-bit activations, since without VNNI
+    # the u8 x s8 pair sums saturate int16 (onednn's 8-bit ones did)
     torch.backends.quantized.engine = 'onednn'
     dense = Dense(model).eval()
     prepared = prepare_fx(
         copy.deepcopy(dense),
-        get_default_qconfig_mapping('onednn'),
+        get_default_qconfig_mapping('x86'),
         example_inputs=(batches[0], ))
     with torch.inference_mode():
         for x in batches:
@@ -88,8 +92,9 @@ def capture_inputs(model: nn.Module, run) -> List[torch.Tensor]:
 def speed(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_radiographs(tmp, args.num_images + args.calib)
-        inputs = sorted(osp.join(tmp, f'bench_{i:02d}.dcm')
-                        for i in range(args.num_images + args.calib))
+        inputs = sorted(
+            osp.join(tmp, f'bench_{i:02d}.dcm')
+            for i in range(args.num_images + args.calib))
         calib, inputs = inputs[:args.calib], inputs[args.calib:]
         # channels-last off: the quantized graph takes NCHW inputs
         variants = {
@@ -97,35 +102,37 @@ def speed(args) -> None:
             'int8': build('cpu', dict(channels_last=False))
         }
         det = variants['int8'].detectors[0].model
-        batches = capture_inputs(
-            det, lambda: variants['int8'](calib))
-        print(f'quantized in {quantize_features(det, batches):.1f} s',
-              flush=True)
+        batches = capture_inputs(det, lambda: variants['int8'](calib))
+        print(
+            f'quantized in {quantize_features(det, batches):.1f} s',
+            flush=True)
         runs = {name: [] for name in variants}
-        results = {}
         for name, inferencer in variants.items():  # warm-up
             timed_run(inferencer, inputs[:1], osp.join(tmp, 'w'), 'cpu')
         for r in range(args.rounds):
             for name, inferencer in variants.items():
-                run = timed_run(inferencer, inputs, osp.join(tmp, name),
-                                'cpu')
-                results[name] = run.pop('results')
+                run = timed_run(inferencer, inputs, osp.join(tmp, name), 'cpu')
+                run.pop('results')
                 runs[name].append(run)
-                print(f'round {r} {name} ' + '  '.join(
-                    f'{k} {v:.3f}' for k, v in run.items()
-                    if isinstance(v, float)) + f'  load {run["load"]}',
-                      flush=True)
+                print(
+                    f'round {r} {name} ' + '  '.join(f'{k} {v:.3f}'
+                                                     for k, v in run.items()
+                                                     if isinstance(v, float)) +
+                    f'  load {run["load"]}',
+                    flush=True)
     keys = ('end_to_end', 'cpu', 'detector', 'writing')
     medians = {
-        name: {k: statistics.median(run[k] for run in rows)
-               for k in keys}
+        name: {
+            k: statistics.median(run[k] for run in rows)
+            for k in keys
+        }
         for name, rows in runs.items()
     }
     for name, m in medians.items():
         print(f'{name}: ' + '  '.join(f'{k} {v:.3f}' for k, v in m.items()) +
               '  x{:.2f} e2e, x{:.2f} cpu vs fp32'.format(
-                  medians['fp32']['end_to_end'] / m['end_to_end'],
-                  medians['fp32']['cpu'] / m['cpu']))
+                  medians['fp32']['end_to_end'] /
+                  m['end_to_end'], medians['fp32']['cpu'] / m['cpu']))
 
 
 class QuantizeHook(Hook):
@@ -142,8 +149,9 @@ class QuantizeHook(Hook):
             if i == self.num:
                 break
             batches.append(model.data_preprocessor(data, False)['inputs'])
-        print(f'quantized in {quantize_features(model, batches):.1f} s',
-              flush=True)
+        print(
+            f'quantized in {quantize_features(model, batches):.1f} s',
+            flush=True)
 
 
 def accuracy(args) -> None:
@@ -172,8 +180,10 @@ def accuracy(args) -> None:
         metrics = runner.test()
         out[name] = dict(
             seconds=time.perf_counter() - start,
-            **{k: v
-               for k, v in metrics.items() if 'mAP' in k})
+            **{
+                k: v
+                for k, v in metrics.items() if 'mAP' in k
+            })
         print(f'{name}: {json.dumps(out[name])}', flush=True)
 
 
