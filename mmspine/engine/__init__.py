@@ -1,6 +1,7 @@
-from .hooks import ChannelsLastHook, CompileModulesHook
+from .hooks import ChannelsLastHook, CompileModulesHook, InferencePrecisionHook
 from .optimizers import MixedPrecisionOptimWrapper
 
 __all__ = [
-    'ChannelsLastHook', 'CompileModulesHook', 'MixedPrecisionOptimWrapper'
+    'ChannelsLastHook', 'CompileModulesHook', 'InferencePrecisionHook',
+    'MixedPrecisionOptimWrapper'
 ]
