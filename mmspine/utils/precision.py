@@ -162,24 +162,7 @@ def autocast_features(model: nn.Module, device_type: str = 'cpu') -> bool:
     return True
 
 
-def apply_precision(model: nn.Module,
-                    precision: str = 'auto',
-                    device: Union[str, torch.device] = 'cpu') -> str:
-    """Resolve ``precision`` for ``device`` and apply it to ``model``.
-
-    Returns:
-        str: 'fp32' or 'bf16', what ``model`` now runs in ('fp32' also for
-        a model without ``extract_feat``, which is left alone).
-    """
-    resolved = resolve_precision(precision, device)
-    if resolved == 'bf16' and not autocast_features(model,
-                                                    torch.device(device).type):
-        return 'fp32'
-    return resolved
-
-
 __all__ = [
-    'BF16_CPU_FLAGS', 'BF16_ONEDNN_ISAS', 'PRECISIONS', 'apply_precision',
-    'autocast_features', 'cpu_flags', 'cpu_info', 'native_bf16',
-    'resolve_precision'
+    'BF16_CPU_FLAGS', 'BF16_ONEDNN_ISAS', 'PRECISIONS', 'autocast_features',
+    'cpu_flags', 'cpu_info', 'native_bf16', 'resolve_precision'
 ]
