@@ -3,8 +3,11 @@
 Writes ``--num-images`` synthetic 2500 x 1600 12-bit DICOMs, then runs the
 reference models (Sparse R-CNN R50 at shorter side 800, DenseNet-121 at
 224; random weights, so no download) through ``infer_to_dir`` with
-overlays and DICOM SRs, once per speed variant (``--variants``, see
-:data:`VARIANTS`).
+overlays and DICOM SRs, once per speed or precision variant
+(``--variants``, see :data:`VARIANTS`; ``fp32``, ``bf16`` and ``auto`` are
+the default levers in each precision setting). The CPU model and its flags
+that matter (AVX2, AVX-512, VNNI, BF16, AMX) are printed and saved with the
+figures.
 
 The machine may be shared, so the variants are measured interleaved in one
 process: every variant is built and warmed up (compile time counted
@@ -28,6 +31,7 @@ Example::
 
     python benchmarks/inference.py --num-images 2 --rounds 3 \\
         --variants plain fuse_bn fuse_bn+channels_last --out b.json
+    python benchmarks/inference.py --variants fp32 bf16 --rounds 5
 """
 import argparse
 import json
@@ -45,13 +49,15 @@ from mmdet.structures import DetDataSample
 
 from mmspine.apis import SpineInferencer, infer_to_dir
 from mmspine.dicom import build_dataset, write_dicom
+from mmspine.utils.precision import cpu_info, native_bf16
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DET = osp.join(REPO, 'configs', 'spine', 'sparse_rcnn_r50.py')
 CLS = osp.join(REPO, 'configs', 'spine_cls', 'densenet121.py')
 STAGES = ('read', 'classifier', 'detector', 'fusion', 'writing')
 
-#: Speed variants by name: ``SpineInferencer(speed=...)``.
+#: Variants by name: ``SpineInferencer(speed=...)``, and its
+#: ``precision`` where a variant names one (else fp32).
 VARIANTS = {
     'plain':
     dict(fuse_bn=False, channels_last=False),
@@ -67,7 +73,37 @@ VARIANTS = {
     dict(fuse_bn=True, channels_last=True, compile=True),
     'compile_nofreeze':
     dict(fuse_bn=True, channels_last=False, compile=True, freezing=False),
+    'fp32':
+    dict(precision='fp32'),
+    'bf16':
+    dict(precision='bf16'),
+    'auto':
+    dict(precision='auto'),
+    'bf16+compile':
+    dict(precision='bf16', compile=True),
 }
+
+#: CPU flags worth recording beside a figure: the vector and matrix units
+#: that oneDNN's kernels use.
+CPU_FLAGS = ('avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx_vnni',
+             'avx512_bf16', 'amx_tile', 'amx_bf16', 'amx_int8')
+
+
+def machine(device: str) -> Dict:
+    """What the figures depend on: CPU model and flags, native bf16,
+    torch, threads and oneDNN's ISA limit (``ONEDNN_MAX_CPU_ISA``)."""
+    info = cpu_info()
+    out = dict(
+        cpu=info['model'],
+        cpu_flags=[f for f in CPU_FLAGS if f in info['flags']],
+        native_bf16=native_bf16(device),
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        onednn_max_cpu_isa=os.environ.get('ONEDNN_MAX_CPU_ISA'),
+        device=device)
+    if device.startswith('cuda'):
+        out['gpu'] = torch.cuda.get_device_name(device)
+    return out
 
 
 def load() -> str:
@@ -94,18 +130,21 @@ def write_radiographs(folder: str,
                 window=(2048, 4096)))
 
 
-def build(device: str, speed: dict) -> SpineInferencer:
+def build(device: str, variant: dict) -> SpineInferencer:
     # random weights: no checkpoint, no ImageNet download; c = 0 keeps
     # every box, so that all scores are compared between runs; the same
     # seed gives every variant the same weights
     det_opts = {'load_from': None, 'model.backbone.init_cfg': None}
     cls_opts = {'model.backbone.pretrained': False}
+    speed = dict(variant)
+    precision = speed.pop('precision', 'fp32')
     torch.manual_seed(0)
     return SpineInferencer([(DET, None, det_opts)], [(CLS, None, cls_opts)],
                            device=device,
                            score_thr=0.,
                            c=0.,
-                           speed=speed)
+                           speed=speed,
+                           precision=precision)
 
 
 def sync(device: str) -> None:
@@ -153,9 +192,12 @@ def compare(base: List[dict], other: List[dict]) -> Dict:
     Each base finding, best first, takes the unused finding of ``other``
     with the same class and the highest IoU (at least 0.5). ``missed``
     counts base findings left without a partner, ``extra`` findings of
-    ``other`` left over: a box that moved counts once in each.
+    ``other`` left over: a box that moved counts once in each. Also the
+    matched pairs' count and mean score difference, and the highest score
+    of a base finding left without a partner.
     """
     score_diff, box_diff, missed, extra, p_diff = 0., 0., 0, 0, 0.
+    diffs, missed_score = [], 0.
     for rb, ro in zip(base, other):
         if rb['p_abnormal'] is not None:
             p_diff = max(p_diff, abs(rb['p_abnormal'] - ro['p_abnormal']))
@@ -164,17 +206,17 @@ def compare(base: List[dict], other: List[dict]) -> Dict:
         labels = np.array([f['label'] for f in fo])
         used = np.zeros(len(fo), bool)
         for f in rb['findings']:
-            if not len(fo):
-                missed += 1
-                continue
-            iou = _iou(np.asarray(f['bbox']), boxes)
-            iou[(labels != f['label']) | used] = -1
-            j = int(iou.argmax())
+            iou = _iou(np.asarray(f['bbox']), boxes) if len(fo) else [-1.]
+            if len(fo):
+                iou[(labels != f['label']) | used] = -1
+            j = int(np.argmax(iou))
             if iou[j] < 0.5:
                 missed += 1
+                missed_score = max(missed_score, f['score'])
                 continue
             used[j] = True
-            score_diff = max(score_diff, abs(f['score'] - fo[j]['score']))
+            diffs.append(abs(f['score'] - fo[j]['score']))
+            score_diff = max(score_diff, diffs[-1])
             box_diff = max(box_diff, float(np.abs(boxes[j] - f['bbox']).max()))
         extra += int((~used).sum())
     return dict(
@@ -182,7 +224,10 @@ def compare(base: List[dict], other: List[dict]) -> Dict:
         max_box_diff_px=box_diff,
         missed=missed,
         extra=extra,
-        max_p_abnormal_diff=p_diff)
+        max_p_abnormal_diff=p_diff,
+        matched=len(diffs),
+        mean_score_diff=float(np.mean(diffs)) if diffs else 0.,
+        max_missed_score=missed_score)
 
 
 def lever_runs(args, images: str, warmup: str) -> List[Dict]:
@@ -203,6 +248,7 @@ def lever_runs(args, images: str, warmup: str) -> List[Dict]:
                 dict(
                     name=name,
                     speed=VARIANTS[name],
+                    precision=inferencer.precision,
                     applied=inferencer.speed_report,
                     build_s=built,
                     first_image_s=first['end_to_end'],
@@ -212,7 +258,7 @@ def lever_runs(args, images: str, warmup: str) -> List[Dict]:
                 f'{name:24s} built in {built:.1f} s, first image '
                 f'{first["end_to_end"]:.1f} s (detector '
                 f'{first["detector"]:.1f}), load {first["load"]}, '
-                f'{inferencer.speed_report}',
+                f'{inferencer.precision}, {inferencer.speed_report}',
                 flush=True)
         results = {}
         for r in range(args.rounds):
@@ -431,7 +477,7 @@ def main() -> None:
         nargs='+',
         default=['plain', 'fuse_bn', 'channels_last', 'fuse_bn+channels_last'],
         choices=sorted(VARIANTS),
-        help='speed variants; the first is the reference')
+        help='speed or precision variants; the first is the reference')
     parser.add_argument(
         '--threads', type=int, help='torch intra-op threads (default: all)')
     parser.add_argument('--out', help='write the rows as JSON here')
@@ -446,6 +492,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f'device {args.device}, {torch.get_num_threads()} threads, '
           f'load {load()}')
+    print(f'machine {json.dumps(machine(args.device))}')
     if args.feature_check:
         feature_check(args.device)
         return
@@ -461,6 +508,7 @@ def main() -> None:
         with open(args.out, 'w') as f:
             json.dump(
                 dict(
+                    machine=machine(args.device),
                     threads=torch.get_num_threads(),
                     device=args.device,
                     num_images=args.num_images,

@@ -2,7 +2,8 @@
 import argparse
 
 from mmspine.apis import (add_dump_results, build_runner, load_config_of,
-                          parse_config_args, setup_test)
+                          parse_config_args, setup_precision, setup_test)
+from mmspine.utils.precision import PRECISIONS
 
 
 def parse_args() -> argparse.Namespace:
@@ -27,6 +28,13 @@ def parse_args() -> argparse.Namespace:
         default='test',
         help='val: predictions on the validation split (to tune the '
         'decision rule there), with the test evaluator\'s settings')
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='fp32',
+        help='bf16: backbone and neck under bfloat16 autocast; auto: bf16 '
+        'where the device computes it natively (AMX/AVX512-BF16 CPU, CUDA '
+        '>= 8.0), else fp32')
     return parse_config_args(parser)
 
 
@@ -40,6 +48,7 @@ def main() -> None:
         wait_time=args.wait_time,
         tta=args.tta,
         split=args.split)
+    setup_precision(cfg, args.precision)
     runner = build_runner(cfg)
     if args.out:
         add_dump_results(runner, args.out)

@@ -9,6 +9,7 @@ from .findings import (FINDINGS_CSV_COLUMNS, boxes_to_original,
 from .inferencer import SpineInferencer, build_model
 from .inputs import collect_inputs, load_input
 from .overlay import draw_overlay
+from .precision import setup_precision
 from .runner import (AMP_DTYPES, SPEED_LEVERS, add_dump_results,
                      add_tensorboard, build_runner, resolve_amp_dtype,
                      setup_speed, setup_test, setup_train)
@@ -21,6 +22,6 @@ __all__ = [
     'findings_csv_to_coco_results', 'infer_to_dir', 'load_config',
     'load_config_of', 'load_input', 'make_result', 'parse_config_args',
     'resolve_amp_dtype', 'run_demo', 'set_data_root', 'set_local_rank',
-    'setup_speed', 'setup_test', 'setup_train', 'write_findings_csv',
-    'write_findings_json'
+    'setup_precision', 'setup_speed', 'setup_test', 'setup_train',
+    'write_findings_csv', 'write_findings_json'
 ]

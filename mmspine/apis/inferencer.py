@@ -29,6 +29,7 @@ from ..fusion import (WBF_IOU_THR, WBF_SKIP_BOX_THR, fuse_boxes_wbf, gate_mask,
 from ..jobs import describe_error
 from ..metainfo import config_classes
 from ..thresholds import FINDINGS_SCORE_THR, RULE_C, RULE_K
+from ..utils.precision import autocast_features, resolve_precision
 from .config import configure, load_config
 from .findings import boxes_to_original, failed_result, make_result
 from .inputs import (DEFAULT_PREPROCESS, InferenceInput, LoadedImage,
@@ -200,6 +201,12 @@ class SpineInferencer:
             (:attr:`speed_report` says what is on).
         channels_last (bool, optional): Shorthand for
             ``speed['channels_last']``.
+        precision (str): 'fp32', 'bf16' (backbones and necks of every
+            detector and classifier under bfloat16 autocast, features
+            back in float32 for the heads) or 'auto' (bf16 where the device
+            computes it natively: AMX or AVX512-BF16 CPUs, CUDA from
+            compute capability 8.0; else fp32). :attr:`precision` says what
+            was picked. See :mod:`mmspine.utils.precision`.
 
     With a single detector and no TTA, the detector's boxes are taken as
     they are: WBF of one set of boxes would still merge overlapping boxes.
@@ -221,7 +228,8 @@ class SpineInferencer:
                  cfg_options: Optional[dict] = None,
                  speed: Optional[dict] = None,
                  channels_last: Optional[bool] = None,
-                 data_root: Optional[str] = None) -> None:
+                 data_root: Optional[str] = None,
+                 precision: str = 'fp32') -> None:
         if not detectors:
             raise ValueError('SpineInferencer needs at least one detector')
         if wbf_weights is not None and len(wbf_weights) != len(detectors):
@@ -229,6 +237,8 @@ class SpineInferencer:
                              f'{len(detectors)} detectors')
         # a bad rule file fails before minutes of model loading
         file_c, file_k = load_rule(rule) if rule else (None, None)
+        #: 'fp32' or 'bf16': what ``precision`` resolved to on ``device``.
+        self.precision = resolve_precision(precision, device)
         self.speed = resolve_speed(speed, channels_last=channels_last)
         if self.speed['threads']:
             torch.set_num_threads(int(self.speed['threads']))
@@ -244,6 +254,10 @@ class SpineInferencer:
             dict(model=m.name, **apply_speed(m.model, self.speed))
             for m in self.detectors + self.classifiers
         ]
+        if self.precision == 'bf16':
+            for m in self.detectors + self.classifiers:
+                # after the levers: autocast around a compiled backbone too
+                autocast_features(m.model, torch.device(device).type)
         self.c = c if c is not None else (
             file_c if file_c is not None else DEFAULT_C)
         self.k = k if k is not None else (
@@ -302,6 +316,7 @@ class SpineInferencer:
             model=self.model_names,
             rule=self.rule,
             tta=self.tta,
+            precision=self.precision,
             score_thr=self.score_thr,
             wbf=[self.wbf_weights, self.wbf_iou_thr, self.wbf_skip_box_thr],
             preprocess=[[m.mode, m.max_size]

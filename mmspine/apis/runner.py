@@ -16,6 +16,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from ..utils.precision import native_bf16
+
 AMP_DTYPES = ('auto', 'bf16', 'fp16')
 SPEED_LEVERS = ('cudnn_benchmark', 'channels_last', 'fused_optimizer',
                 'pin_memory', 'compile_backbone')
@@ -32,8 +34,7 @@ def resolve_amp_dtype(amp_dtype: str = 'auto') -> str:
             f'amp_dtype must be one of {AMP_DTYPES}, got {amp_dtype!r}')
     if amp_dtype == 'auto':
         # emulated bfloat16 (e.g. V100, T4) is slower than float16
-        bf16 = (not torch.cuda.is_available()
-                or torch.cuda.is_bf16_supported(including_emulation=False))
+        bf16 = not torch.cuda.is_available() or native_bf16('cuda')
         return 'bfloat16' if bf16 else 'float16'
     return dict(bf16='bfloat16', fp16='float16')[amp_dtype]
 
@@ -169,8 +170,7 @@ def setup_test(cfg: Config,
         raise ValueError(f"split must be 'test' or 'val', got {split!r}")
     cfg.load_from = checkpoint
     if split == 'val':
-        cfg.test_dataloader.dataset = copy.deepcopy(
-            cfg.val_dataloader.dataset)
+        cfg.test_dataloader.dataset = copy.deepcopy(cfg.val_dataloader.dataset)
         val_ann = cfg.val_evaluator.get('ann_file')
         if val_ann is not None:
             cfg.test_evaluator.ann_file = val_ann

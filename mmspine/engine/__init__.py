@@ -1,7 +1,8 @@
-from .hooks import ChannelsLastHook, CompileModulesHook, ConfigCheckHook
+from .hooks import (ChannelsLastHook, CompileModulesHook, ConfigCheckHook,
+                    InferencePrecisionHook)
 from .optimizers import MixedPrecisionOptimWrapper
 
 __all__ = [
     'ChannelsLastHook', 'CompileModulesHook', 'ConfigCheckHook',
-    'MixedPrecisionOptimWrapper'
+    'InferencePrecisionHook', 'MixedPrecisionOptimWrapper'
 ]

@@ -6,6 +6,7 @@ import torch
 
 from mmspine.apis import (load_config, resolve_amp_dtype, setup_speed,
                           setup_train)
+from mmspine.utils.precision import native_bf16
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SPARSE = osp.join(REPO_ROOT, 'configs/spine/sparse_rcnn_r101.py')
@@ -37,11 +38,24 @@ def test_amp_bf16_runs_unscaled_fp16_dynamic(sparse_cfg):
     assert setup_train(sparse_cfg()).optim_wrapper.type == 'OptimWrapper'
 
 
-def test_auto_dtype_follows_the_device():
-    expected = 'bfloat16'
-    if torch.cuda.is_available() and not torch.cuda.is_bf16_supported():
-        expected = 'float16'
-    assert resolve_amp_dtype('auto') == expected
+def test_auto_dtype_follows_native_bf16(monkeypatch):
+    """bfloat16 on the CPU and on GPUs that compute it natively (compute
+    capability >= 8.0), float16 on GPUs that only emulate it, although
+    torch's ``is_bf16_supported()`` says yes to those too."""
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    assert resolve_amp_dtype('auto') == 'bfloat16'
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(
+        torch.cuda, 'is_bf16_supported', lambda including_emulation=True: True)
+    for capability, dtype in (((7, 0), 'float16'), ((7, 5), 'float16'),
+                              ((8, 0), 'bfloat16'), ((9, 0), 'bfloat16')):
+        monkeypatch.setattr(
+            torch.cuda,
+            'get_device_capability',
+            lambda device=None: capability)
+        assert resolve_amp_dtype('auto') == dtype
+        # the one helper that inference's precision='auto' asks too
+        assert native_bf16('cuda') is (dtype == 'bfloat16')
     with pytest.raises(ValueError, match='amp_dtype'):
         resolve_amp_dtype('fp8')
 

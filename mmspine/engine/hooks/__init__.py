@@ -1,8 +1,9 @@
 from .channels_last_hook import ChannelsLastHook, channels_last_chain
 from .compile_modules_hook import CompileModulesHook
 from .config_check_hook import ConfigCheckHook
+from .precision_hook import InferencePrecisionHook
 
 __all__ = [
     'ChannelsLastHook', 'CompileModulesHook', 'ConfigCheckHook',
-    'channels_last_chain'
+    'InferencePrecisionHook', 'channels_last_chain'
 ]
