@@ -4,13 +4,16 @@ import csv
 import json
 import os
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 
 from mmspine.phantom import phantom_is_prepared, prepare_phantom_dataset
 
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZE = 96
-NUM_TRAIN, NUM_TEST = 40, 3
+NUM_TRAIN, NUM_TEST = 24, 3
 
 
 def load(path):
@@ -82,3 +85,30 @@ def test_without_val_split(tmp_path):
     assert len(load(osp.join(ann, 'train.json'))['images']) == 4
     assert phantom_is_prepared(
         root, num_train=4, num_test=1, seed=2, size=SIZE, val_fraction=0)
+
+
+def test_make_phantom_cli_prepare(tmp_path):
+    out = tmp_path / 'phantom'
+    done = subprocess.run([
+        sys.executable, 'tools/dataset_converters/make_phantom.py',
+        str(out), '--num-train', '10', '--num-test', '2', '--size',
+        str(SIZE), '--prepare', '--max-size', '64', '--val-fraction', '0.2',
+        '--val-seed', '3'
+    ],
+                          cwd=REPO_ROOT,
+                          env=dict(PYTHONPATH=REPO_ROOT, PATH='/usr/bin:/bin'),
+                          capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert 'validation split (fraction 0.2, seed 3)' in done.stdout
+    report = load(out / 'annotations' / 'split.json')
+    assert (report['val_fraction'], report['val_seed']) == (0.2, 3)
+    assert len(os.listdir(out / 'dicom' / 'train_images')) == 10
+    assert phantom_is_prepared(
+        str(out),
+        num_train=10,
+        num_test=2,
+        size=SIZE,
+        max_size=64,
+        val_fraction=0.2,
+        val_seed=3)
