@@ -23,7 +23,7 @@ def parse_args() -> argparse.Namespace:
     parser = job_parser(__doc__)
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--config', default=DEMO_CONFIG)
-    add_phantom_args(parser, num_train=240, num_test=60, workers=2)
+    add_phantom_args(parser, num_train=267, num_test=60, workers=2)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 

@@ -5,7 +5,7 @@ from typing import Dict, Optional
 
 from mmengine.config import Config
 
-from ..phantom import prepare_phantom_dataset
+from ..phantom import phantom_is_prepared, prepare_phantom_dataset
 from ..utils.config import config_file
 from .batch_inference import infer_to_dir
 from .config import load_config
@@ -17,7 +17,7 @@ DEMO_CONFIG = config_file('spine/phantom/faster_rcnn_r18_phantom.py')
 
 def run_demo(work_dir: str,
              config: str = DEMO_CONFIG,
-             num_train: int = 240,
+             num_train: int = 267,
              num_test: int = 60,
              image_size: int = 640,
              max_size: int = 512,
@@ -35,7 +35,9 @@ def run_demo(work_dir: str,
             and ``infer/`` (what ``tools/infer.py`` writes for the test
             DICOMs: findings, overlays and DICOM SRs).
         config (str): Detector config.
-        num_train (int): Phantom training images (half are 'No finding').
+        num_train (int): Phantom training images (half are 'No finding'),
+            validation ones included: by study, 27 of the default 267 go
+            to ``annotations/val.json``, leaving 240 to train on.
         num_test (int): Phantom test images.
         image_size (int): Long side of the generated DICOMs.
         max_size (int): Long side of the PNGs.
@@ -53,9 +55,14 @@ def run_demo(work_dir: str,
         the checkpoint that scored best on the val split.
     """
     data_root = osp.join(work_dir, 'data')
-    if not all(
-            osp.isfile(osp.join(data_root, 'annotations', name))
-            for name in ('val.json', 'test.json')):
+    # reused only when made with the same options, val split included
+    if not phantom_is_prepared(
+            data_root,
+            num_train=num_train,
+            num_test=num_test,
+            seed=seed,
+            size=image_size,
+            max_size=max_size):
         prepare_phantom_dataset(data_root, num_train, num_test, seed,
                                 image_size, max_size, max(workers, 1))
 

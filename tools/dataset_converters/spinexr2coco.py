@@ -1,5 +1,14 @@
 """Convert a VinDr-SpineXR annotation CSV to a COCO JSON.
 
+For the training CSV it also carves out a validation split, by study and
+stratified by lesion class and No finding (--val-fraction, default 0.1;
+--val-seed): OUT_JSON then holds the train part only, and the same folder
+gets val.json (the val part; its images stay in the training image
+folder), cls_train.csv and cls_val.csv (the CSV rows of each part, for the
+classifier) and split.json (fraction, seed, val studies and images,
+counts per class and side). Convert the test CSV with --val-fraction 0,
+as any split you bring yourself.
+
 Image sizes come from the metadata CSV (original DICOM size), from the PNG
 folder (converted size), or both; give both when the PNGs were downscaled
 so that boxes are scaled to them. The conversion report of dicom2png.py
@@ -8,9 +17,15 @@ lists as failed are unknown images. Example:
 
     python tools/dataset_converters/spinexr2coco.py \\
         data/spinexr/annotations/train.csv \\
-        data/spinexr/annotations/instances_train.json \\
+        data/spinexr/annotations/train.json \\
         --meta-csv data/spinexr/meta_train.csv \\
-        --image-dir data/spinexr/train_pngs
+        --image-dir data/spinexr/train_images \\
+        --val-fraction 0.1 --val-seed 0
+    python tools/dataset_converters/spinexr2coco.py \\
+        data/spinexr/annotations/test.csv \\
+        data/spinexr/annotations/test.json \\
+        --meta-csv data/spinexr/meta_test.csv \\
+        --image-dir data/spinexr/test_images --val-fraction 0
 
 To train straight from the DICOMs (LoadSpineDICOM), point file_name at them
 and take the sizes from the metadata CSV (with --max-size when the loader
@@ -24,8 +39,9 @@ downscales):
 import argparse
 import sys
 
-from mmspine.annotations import (MIN_BOX_SIZE, AnnotationCSVError,
-                                 convert_spinexr_to_coco)
+from mmspine.annotations import (DEFAULT_VAL_FRACTION, MIN_BOX_SIZE,
+                                 AnnotationCSVError, convert_spinexr_to_coco,
+                                 convert_with_val_split)
 from mmspine.jobs import job_parser, print_summary
 
 
@@ -64,7 +80,22 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help='longest image side of LoadSpineDICOM(max_size=...): sizes '
         'and boxes are scaled to it (when no PNG gives the size)')
+    parser.add_argument(
+        '--val-fraction',
+        type=float,
+        default=DEFAULT_VAL_FRACTION,
+        help='share of the studies that go to the validation split '
+        f'(default {DEFAULT_VAL_FRACTION}); 0 writes OUT_JSON only, as for '
+        'the test CSV')
+    parser.add_argument(
+        '--val-seed', type=int, default=0, help='seed of the split')
+    parser.add_argument(
+        '--val-out',
+        help='COCO JSON of the val part (default: val.json beside OUT_JSON)')
     args = parser.parse_args()
+    if not 0 <= args.val_fraction < 1:
+        parser.error(f'--val-fraction must be in [0, 1), got '
+                     f'{args.val_fraction}')
     if args.meta_csv is None and args.image_dir is None:
         parser.error('give --meta-csv, --image-dir or both')
     return args
@@ -73,9 +104,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     try:
-        summary = convert_spinexr_to_coco(
-            args.csv,
-            args.out_json,
+        options = dict(
             meta_csv=args.meta_csv,
             image_dir=args.image_dir,
             fold_rare=args.fold_rare,
@@ -83,6 +112,17 @@ def main() -> int:
             min_box_size=args.min_box_size,
             img_suffix=args.img_suffix,
             max_size=args.max_size)
+        if args.val_fraction > 0:
+            summary = convert_with_val_split(
+                args.csv,
+                args.out_json,
+                val_fraction=args.val_fraction,
+                val_seed=args.val_seed,
+                val_out=args.val_out,
+                **options)
+        else:
+            summary = convert_spinexr_to_coco(args.csv, args.out_json,
+                                              **options)
     except (AnnotationCSVError, ValueError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
