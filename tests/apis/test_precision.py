@@ -184,7 +184,6 @@ def test_test_tool_precision_bf16(tiny_detector, tiny_detector_test, tmp_path):
     the same images are predicted, the boxes close to fp32's."""
     preds = str(tmp_path / 'preds.pkl')
     opts = dict(tiny_detector.cfg_options)
-    del opts['data_root']
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # emulated on CPUs without bf16
         run_tool_in_process('test.py', tiny_detector.config,
