@@ -37,9 +37,11 @@ $(STAMP): $(REQS)
 	$(PY) -c 'from mmcv.ops import nms, RoIAlign; import mmdet, mmspine'
 	@touch $(STAMP)
 
-# one pytest-xdist worker per core (at most 4); tests that share a trained
-# model are grouped onto one worker (pytest.mark.xdist_group)
-PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadgroup
+# pytest-xdist workers: one per core plus one (at most 5), since several
+# tests mostly wait (Orthanc, subprocesses, a 30 s PACS outage); tests that
+# share a trained model are grouped onto one worker (pytest.mark.xdist_group)
+TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n + 1 < 5 ? n + 1 : 5 )))
+PYTEST_ARGS ?= -n $(TEST_WORKERS) --dist loadgroup
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS) tests

@@ -77,7 +77,7 @@ def make_tiny_coco(root: str,
 #: share a trained model (each on one worker), then the longest single
 #: tests; the short tests fill in around them, so that the workers finish
 #: together (``make test`` runs ``--dist loadgroup``).
-LONG_GROUPS = ('tiny_detector', 'phantom_infer_models')
+LONG_GROUPS = ('node', 'tiny_detector', 'phantom_infer_models')
 LONG_MODULES = ('tools/test_reference_config.py', 'tools/test_own_classes.py',
                 'apis/test_demo.py', 'configs/test_detector_configs.py',
                 'tools/test_train_dicom.py')

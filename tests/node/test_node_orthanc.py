@@ -35,7 +35,9 @@ from pydicom.uid import (ExplicitVRLittleEndian, ImplicitVRLittleEndian,
 from mmspine.node import sr_uids
 from mmspine.node.orthanc import OrthancProcess, free_port
 
-pytestmark = pytest.mark.xdist_group('phantom_infer_models')
+# its own group: mostly waiting (Orthanc, a 30 s outage), it overlaps the
+# other groups' CPU work; phantom_infer_models is trained again on its worker
+pytestmark = pytest.mark.xdist_group('node')
 
 #: storescu's option that proposes a file's transfer syntax.
 STORESCU_SYNTAX = {
