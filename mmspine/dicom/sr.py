@@ -54,11 +54,9 @@ Coordinates follow DICOM's image coordinate system (PS3.3 C.18.6.1.2):
 float32, which bounds the precision of what is read back.
 """
 import datetime
-import hashlib
 import math
 import os
 import os.path as osp
-import re
 import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -67,7 +65,6 @@ import pydicom
 from pydicom.charset import convert_encodings, default_encoding
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.errors import InvalidDicomError
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_sequence
 from pydicom.sequence import Sequence as DicomSequence
@@ -80,100 +77,15 @@ from ..version import __version__
 from .convert import InputError, read_dicom
 from .sanitize import (HeaderRepairWarning, Repair, copy_attributes,
                        source_charset_note)
-
-#: Designator of the private coding scheme for classes that have no
-#: checked standard code ('99' prefix: local schemes, PS3.16 8.2).
-PRIVATE_SCHEME = '99MMSPINE'
-PRIVATE_SCHEME_NAME = 'mmspine finding classes'
-
-#: (value, scheme, meaning) of a coded concept.
-Code = Tuple[str, str, str]
-
-#: Checked standard codes of class names (``../shared/sr-codes.md``).
-STANDARD_CLASS_CODES: Dict[str, Code] = {
-    'Surgical implant': ('40388003', 'SCT', 'Implant'),
-    'Foreign body': ('19227008', 'SCT', 'Foreign body'),
-    'Fracture': ('72704001', 'SCT', 'Fracture'),
-    'Other lesions': ('52988006', 'SCT', 'Lesion'),
-}
-
-# Private code values of the VinDr-SpineXR classes without a standard
-# code, as earlier SRs have them; other names get derived ones.
-_PRIVATE_VALUES = {
-    'Osteophytes': 'OSTEOPHYTES',
-    'Spondylolysthesis': 'SPONDYLOLISTHES',
-    'Foraminal stenosis': 'FORAMINAL_STEN',
-    'Disc space narrowing': 'DISC_SPACE_NARR',
-    'Vertebral collapse': 'VERT_COLLAPSE',
-    'Ankylosis': 'ANKYLOSIS',
-    'Enthesophytes': 'ENTHESOPHYTES',
-    'Sclerotic lesion': 'SCLEROTIC_LES',
-    'Subchondral sclerosis': 'SUBCHONDRAL_SCL',
-}
-
-
-def class_code(name: str) -> Code:
-    """The coded concept of class ``name``: its checked standard code, or a
-    code of :data:`PRIVATE_SCHEME` whose meaning is the name.
-
-    A derived private value is the name in capitals, ``_`` for anything
-    else, with a hash of the name where it must be cut to 16 characters
-    (so that two long names do not share a code).
-    """
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f'class name must be a non-empty string, got '
-                         f'{name!r}')
-    if name in STANDARD_CLASS_CODES:
-        return STANDARD_CLASS_CODES[name]
-    value = _PRIVATE_VALUES.get(name)
-    if value is None:
-        value = re.sub(r'[^A-Z0-9]+', '_', name.upper()).strip('_') or 'X'
-        if len(value) > 16:
-            digest = hashlib.sha1(name.encode()).hexdigest()[:4].upper()
-            value = f'{value[:11]}_{digest}'
-    # LO: 64 characters, no backslash (the Comment keeps the full name)
-    return value, PRIVATE_SCHEME, name.replace('\\', '/')[:64].strip()
-
-
-#: The coded concept of each VinDr-SpineXR class (any other name works,
-#: see :func:`class_code`).
-LESION_CODES: Dict[str, Code] = {
-    name: class_code(name)
-    for name in list(STANDARD_CLASS_CODES) + list(_PRIVATE_VALUES)
-}
-
-# Concepts of the report (``../shared/sr-codes.md``).
-TITLE: Code = ('126000', 'DCM', 'Imaging Measurement Report')
-IMAGING_MEASUREMENTS: Code = ('126010', 'DCM', 'Imaging Measurements')
-MEASUREMENT_GROUP: Code = ('125007', 'DCM', 'Measurement Group')
-FINDING: Code = ('121071', 'DCM', 'Finding')
-TRACKING_ID: Code = ('112039', 'DCM', 'Tracking Identifier')
-TRACKING_UID: Code = ('112040', 'DCM', 'Tracking Unique Identifier')
-IMAGE_REGION: Code = ('111030', 'DCM', 'Image Region')
-PROBABILITY: Code = ('122157', 'DCM', 'Probability')
-COMMENT: Code = ('121106', 'DCM', 'Comment')
-PRESENCE: Code = ('121052', 'DCM', 'Presence of property')
-PRESENT: Code = ('121053', 'DCM', 'Present')
-ABSENT: Code = ('121054', 'DCM', 'Absent')
-NORMAL: Code = ('17621005', 'SCT', 'Normal')
-ABNORMAL: Code = ('263654008', 'SCT', 'Abnormal')
-SOURCE_OF_MEASUREMENT: Code = ('121112', 'DCM', 'Source of Measurement')
-ALGORITHM_NAME: Code = ('111001', 'DCM', 'Algorithm Name')
-ALGORITHM_VERSION: Code = ('111003', 'DCM', 'Algorithm Version')
-ALGORITHM_PARAMETERS: Code = ('111002', 'DCM', 'Algorithm Parameters')
-NO_UNITS: Code = ('1', 'UCUM', 'no units')
-#: Procedure reported: plain radiography.
-PROCEDURE: Code = ('168537006', 'SCT', 'Plain radiography')
-#: Finding type of the image-level group: p(abnormal) is the probability
-#: that the image shows a lesion.
-IMAGE_FINDING: Code = ('52988006', 'SCT', 'Lesion')
-#: Tracking identifiers of the two image-level groups.
-IMAGE_LESION_GROUP = 'image: lesion'
-IMAGE_CALL_GROUP = 'image: normal/abnormal call'
-
-#: SOP classes :func:`read_findings_sr` accepts.
-SR_SOP_CLASSES = (ComprehensiveSRStorage, '1.2.840.10008.5.1.4.1.1.88.34',
-                  '1.2.840.10008.5.1.4.1.1.88.22')
+from .sr_codes import (ABNORMAL, ABSENT, ALGORITHM_NAME, ALGORITHM_PARAMETERS,
+                       ALGORITHM_VERSION, COMMENT, FINDING, IMAGE_CALL_GROUP,
+                       IMAGE_FINDING, IMAGE_LESION_GROUP, IMAGE_REGION,
+                       IMAGING_MEASUREMENTS, LESION_CODES, MEASUREMENT_GROUP,
+                       NO_UNITS, NORMAL, PRESENCE, PRESENT, PRIVATE_SCHEME,
+                       PRIVATE_SCHEME_NAME, PROBABILITY, PROCEDURE,
+                       SOURCE_OF_MEASUREMENT, STANDARD_CLASS_CODES, TITLE,
+                       TRACKING_ID, TRACKING_UID, Code, class_code)
+from .sr_read import read_findings_sr
 
 _UID_KEYS = dict(
     study_instance_uid='StudyInstanceUID',
@@ -773,162 +685,6 @@ def write_findings_sr(source: Union[str, os.PathLike, Dataset], result: dict,
         out_path,
         lambda tmp: pydicom.dcmwrite(tmp, sr, enforce_file_format=True))
     return sr
-
-
-def _key(code) -> tuple:
-    """(value, scheme) of a :data:`Code` or a Code Sequence item."""
-    if isinstance(code, tuple):
-        return code[0], code[1]
-    return code.CodeValue, code.CodingSchemeDesignator
-
-
-def _concept_of(item: Dataset) -> tuple:
-    return _key(item.ConceptNameCodeSequence[0])
-
-
-def _children(item: Dataset, concept: Code) -> List[Dataset]:
-    """Direct content items of ``item`` named ``concept``."""
-    key = _key(concept)
-    return [
-        child for child in item.get('ContentSequence', [])
-        if 'ConceptNameCodeSequence' in child and _concept_of(child) == key
-    ]
-
-
-def _code_value(item: Dataset) -> Dataset:
-    return item.ConceptCodeSequence[0]
-
-
-def _read_group(group: Dataset) -> dict:
-    """The parts of one Measurement Group that the writer puts there."""
-    out = dict(
-        finding=None,
-        probability=None,
-        region=None,
-        comment=None,
-        presence=None,
-        tracking_uid=None,
-        algorithm=dict(name=None, version=None, parameters=[]))
-    for item in _children(group, FINDING):
-        out['finding'] = _code_value(item)
-    for item in _children(group, PROBABILITY):
-        out['probability'] = float(item.MeasuredValueSequence[0].NumericValue)
-    for item in _children(group, IMAGE_REGION):
-        out['region'] = item
-    for item in _children(group, COMMENT):
-        out['comment'] = item.TextValue
-    for item in _children(group, PRESENCE):
-        out['presence'] = _key(_code_value(item)) == _key(PRESENT)
-    for item in _children(group, TRACKING_UID):
-        out['tracking_uid'] = item.UID
-    algo = out['algorithm']
-    for item in _children(group, ALGORITHM_NAME):
-        algo['name'] = item.TextValue
-    for item in _children(group, ALGORITHM_VERSION):
-        algo['version'] = item.TextValue
-    for item in _children(group, ALGORITHM_PARAMETERS):
-        algo['parameters'].append(item.TextValue)
-    return out
-
-
-_STANDARD_NAMES = {_key(c): n for n, c in STANDARD_CLASS_CODES.items()}
-
-
-def _class_name(code: Dataset, comment: Optional[str]) -> str:
-    """The class name of a finding: the Comment the writer puts beside the
-    code, else the name behind a standard code, else the code's meaning."""
-    if comment:
-        return comment
-    return _STANDARD_NAMES.get(_key(code), code.CodeMeaning)
-
-
-def read_findings_sr(path: Union[str, os.PathLike]) -> dict:
-    """Read an SR written by :func:`write_findings_sr` back into a dict.
-
-    Plain pydicom walks the content tree, so the check does not go through
-    the code that wrote it.
-
-    Returns:
-        dict: ``study_instance_uid``, ``series_instance_uid``,
-        ``sop_instance_uid`` and ``sop_class_uid`` of the SR;
-        ``referenced_sop_instance_uids`` (the source image(s) in the
-        current requested procedure evidence); ``findings`` (each with
-        ``lesion_type`` (the class name), ``code`` (value, scheme,
-        meaning), ``score``, ``bbox`` xyxy from the polyline,
-        ``graphic_type``, ``tracking_uid``, ``referenced_sop_instance_uid``);
-        ``p_abnormal`` and ``abnormal`` (None when the report has none);
-        ``lesions_present``; ``algorithm`` (name, version, parameters).
-
-    Raises:
-        ValueError: If ``path`` is not a DICOM SR Measurement Report.
-    """
-    path = os.fspath(path)
-    try:
-        ds = pydicom.dcmread(path)
-    except (InvalidDicomError, OSError) as e:
-        raise ValueError(f'{path}: not a readable DICOM file ({e})') from e
-    if ds.get('SOPClassUID') not in SR_SOP_CLASSES:
-        raise ValueError(f'{path}: not a DICOM SR document (SOP class '
-                         f'{ds.get("SOPClassUID")})')
-    containers = _children(ds, IMAGING_MEASUREMENTS)
-    if ('ConceptNameCodeSequence' not in ds or _concept_of(ds) != _key(TITLE)
-            or not containers):
-        raise ValueError(f'{path}: not an Imaging Measurement Report with '
-                         'Imaging Measurements')
-    evidence = [
-        ref.ReferencedSOPInstanceUID
-        for study in ds.get('CurrentRequestedProcedureEvidenceSequence', [])
-        for series in study.ReferencedSeriesSequence
-        for ref in series.ReferencedSOPSequence
-    ]
-    out = dict(
-        study_instance_uid=ds.StudyInstanceUID,
-        series_instance_uid=ds.SeriesInstanceUID,
-        sop_instance_uid=ds.SOPInstanceUID,
-        sop_class_uid=ds.SOPClassUID,
-        referenced_sop_instance_uids=evidence,
-        findings=[],
-        p_abnormal=None,
-        abnormal=None,
-        lesions_present=None,
-        algorithm=None)
-    calls = {_key(NORMAL): False, _key(ABNORMAL): True}
-    for group in _children(containers[0], MEASUREMENT_GROUP):
-        parts = _read_group(group)
-        finding = parts['finding']
-        region = parts['region']
-        if region is not None:
-            points = np.asarray(
-                region.GraphicData, dtype=np.float64).reshape(-1, 2)
-            refs = [
-                ref.ReferencedSOPInstanceUID
-                for src in region.get('ContentSequence', [])
-                for ref in src.get('ReferencedSOPSequence', [])
-            ]
-            out['findings'].append(
-                dict(
-                    lesion_type=_class_name(finding, parts['comment']),
-                    code=dict(
-                        value=finding.CodeValue,
-                        scheme=finding.CodingSchemeDesignator,
-                        meaning=finding.CodeMeaning),
-                    score=parts['probability'],
-                    bbox=[
-                        float(points[:, 0].min()),
-                        float(points[:, 1].min()),
-                        float(points[:, 0].max()),
-                        float(points[:, 1].max())
-                    ],
-                    graphic_type=region.GraphicType,
-                    tracking_uid=parts['tracking_uid'],
-                    referenced_sop_instance_uid=refs[0] if refs else None))
-        elif finding is not None and _key(finding) == _key(IMAGE_FINDING):
-            out['p_abnormal'] = parts['probability']
-            out['lesions_present'] = parts['presence']
-            out['algorithm'] = parts['algorithm']
-        elif finding is not None and _key(finding) in calls:
-            out['abnormal'] = calls[_key(finding)]
-    return out
 
 
 __all__ = [
