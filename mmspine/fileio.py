@@ -4,6 +4,7 @@ Free of torch, mmengine and mmdet (only the standard library), so that
 :mod:`mmspine.dicom`, :mod:`mmspine.annotations` and :mod:`mmspine.phantom`
 can use it.
 """
+import hashlib
 import os
 import struct
 from contextlib import contextmanager
@@ -108,7 +109,16 @@ def png_is_complete(path: str) -> bool:
     return head == PNG_SIGNATURE and tail == PNG_END
 
 
+def sha256_file(path: str) -> str:
+    """Hex SHA-256 of a file's content, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 __all__ = [
     'TMP_MARK', 'PNG_SIGNATURE', 'PNG_END', 'temp_path', 'write_atomic',
-    'atomic_write', 'read_png_size', 'png_is_complete'
+    'atomic_write', 'read_png_size', 'png_is_complete', 'sha256_file'
 ]

@@ -14,22 +14,15 @@ from typing import Any, Dict, Optional, Tuple
 
 from pydicom.uid import generate_uid
 
+from ..fileio import sha256_file
+
 #: Files whose content (not path) identifies the model.
 _FILE_KEYS = ('detectors', 'classifiers', 'rule')
 
 
-def file_digest(path: str) -> str:
-    """sha256 of a file's content."""
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _digest_paths(value: Any) -> Any:
     if isinstance(value, str) and os.path.isfile(value):
-        return 'sha256:' + file_digest(value)
+        return 'sha256:' + sha256_file(value)
     if isinstance(value, (list, tuple)):
         return [_digest_paths(v) for v in value]
     return value
@@ -66,4 +59,4 @@ def sr_uids(source_sop_uid: str,
     return series, sop
 
 
-__all__ = ['file_digest', 'model_key', 'sr_uids']
+__all__ = ['model_key', 'sr_uids']

@@ -8,12 +8,12 @@ from .figures import (figure_data_uri, new_figure, plot_confusion, plot_froc,
 from .gallery import GalleryItem, gallery_items, thumbnail
 from .html import (DEFAULT_PAPER_ROWS, DETECTION_FIGURES, Report, build_report,
                    write_report)
-from .inputs import git_commit, load_report_detections, sha256_of
+from .inputs import git_commit, load_report_detections
 
 __all__ = [
     'DEFAULT_PAPER_ROWS', 'DETECTION_FIGURES', 'GalleryItem', 'Report',
     'build_report', 'figure_data_uri', 'gallery_items', 'git_commit',
     'load_report_detections', 'new_figure', 'plot_confusion', 'plot_froc',
-    'plot_pr_curves', 'plot_roc_band', 'plot_sweep', 'sha256_of', 'thumbnail',
+    'plot_pr_curves', 'plot_roc_band', 'plot_sweep', 'thumbnail',
     'write_report'
 ]

@@ -26,13 +26,13 @@ from ...evaluation.functional.froc import (FROC_REPORT_FPS,
                                            coco_to_image_boxes, froc_analysis)
 from ...evaluation.functional.roc_band import roc_with_band
 from ...evaluation.paper_results import PAPER_AP50, PAPER_SOURCE
-from ...fileio import atomic_write
+from ...fileio import atomic_write, sha256_file
 from ...thresholds import OPERATING_SCORE_THR
 from ...version import __version__
 from .figures import (figure_data_uri, plot_confusion, plot_froc,
                       plot_pr_curves, plot_roc_band, plot_sweep)
 from .gallery import gallery_items, thumbnail
-from .inputs import git_commit, load_report_detections, sha256_of
+from .inputs import git_commit, load_report_detections
 
 #: Figures every report has; 'roc', 'sweep' and 'dataset_*' are optional.
 DETECTION_FIGURES = ('pr', 'froc', 'confusion')
@@ -326,7 +326,7 @@ def build_report(
          osp.abspath(checkpoint) if checkpoint else '-'],
         [
             'checkpoint sha256',
-            sha256_of(checkpoint)
+            sha256_file(checkpoint)
             if checkpoint and osp.isfile(checkpoint) else '-'
         ],
         ['images', len(coco.dataset['images'])],

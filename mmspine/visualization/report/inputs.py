@@ -1,6 +1,5 @@
-"""What a report reads: the run's detections, and facts about the run
-(file hashes, the git commit)."""
-import hashlib
+"""What a report reads: the run's detections, and facts about the run (the
+git commit)."""
 import os.path as osp
 import subprocess
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -34,15 +33,6 @@ def load_report_detections(
     return read.detections, read.image_paths, read.problems
 
 
-def sha256_of(path: str) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def git_commit() -> str:
     """Commit of the mmspine checkout ('+dirty' if modified), or 'unknown'."""
     root = osp.dirname(
@@ -64,4 +54,4 @@ def git_commit() -> str:
     return commit + ('+dirty' if dirty else '')
 
 
-__all__ = ['git_commit', 'load_report_detections', 'sha256_of']
+__all__ = ['git_commit', 'load_report_detections']
