@@ -8,11 +8,10 @@ says why)."""
 import argparse
 import sys
 
-from mmspine.apis import SpineInferencer, add_config_options, infer_to_dir
-from mmspine.fusion import WBF_IOU_THR, WBF_SKIP_BOX_THR
+from mmspine.apis import SpineInferencer, infer_to_dir
+from mmspine.cli import add_model_options, model_kwargs
 from mmspine.jobs import print_summary
-from mmspine.thresholds import (FINDINGS_SCORE_THR, OVERLAY_SCORE_THR, RULE_C,
-                                RULE_K)
+from mmspine.thresholds import OVERLAY_SCORE_THR
 from mmspine.utils.precision import PRECISIONS
 
 
@@ -25,39 +24,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         nargs='+',
         metavar='INPUT',
         help='DICOM or PNG/JPG files, or folders (searched recursively)')
-    parser.add_argument(
-        '--det',
-        nargs=2,
-        action='append',
-        required=True,
-        metavar=('CONFIG', 'CKPT'),
-        help='a detector; repeat for an ensemble fused by WBF')
-    parser.add_argument(
-        '--cls',
-        nargs=2,
-        action='append',
-        default=[],
-        metavar=('CONFIG', 'CKPT'),
-        help='an abnormal-vs-normal classifier; repeat for an ensemble')
-    parser.add_argument(
-        '--rule', help='JSON with c and k (tools/fuse.py --rule-out)')
-    parser.add_argument(
-        '--c', type=float, help=f'classifier threshold (default {RULE_C})')
-    parser.add_argument(
-        '--k',
-        type=float,
-        help=f'box score kept on images called normal (default {RULE_K})')
-    parser.add_argument(
-        '--tta', action='store_true', help='also infer flipped images')
-    parser.add_argument(
-        '--score-thr',
-        type=float,
-        default=FINDINGS_SCORE_THR,
-        help=f'drop findings scoring lower (default {FINDINGS_SCORE_THR})')
-    parser.add_argument('--wbf-weights', type=float, nargs='+')
-    parser.add_argument('--wbf-iou-thr', type=float, default=WBF_IOU_THR)
-    parser.add_argument(
-        '--wbf-skip-box-thr', type=float, default=WBF_SKIP_BOX_THR)
+    add_model_options(parser)
     parser.add_argument('--out-dir', default='work_dirs/infer')
     parser.add_argument(
         '--sr', action='store_true', help='a DICOM SR per DICOM input')
@@ -69,9 +36,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=OVERLAY_SCORE_THR,
         help='draw findings scoring at least this on the overlays '
         f'(default {OVERLAY_SCORE_THR})')
-    # for every model config, e.g. --cfg-options preprocess.max_size=512
-    add_config_options(parser)
-    parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument(
         '--threads',
@@ -112,26 +76,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     inferencer = SpineInferencer(
-        detectors=args.det,
-        classifiers=args.cls,
-        device=args.device,
-        rule=args.rule,
-        c=args.c,
-        k=args.k,
-        tta=args.tta,
-        score_thr=args.score_thr,
-        wbf_weights=args.wbf_weights,
-        wbf_iou_thr=args.wbf_iou_thr,
-        wbf_skip_box_thr=args.wbf_skip_box_thr,
+        **model_kwargs(args),
         batch_size=args.batch_size,
-        cfg_options=args.cfg_options,
         precision=args.precision,
         speed=dict(
             fuse_bn=not args.no_fuse_bn,
             channels_last=not args.no_channels_last,
             compile=args.compile,
-            threads=args.threads),
-        data_root=args.data_root)
+            threads=args.threads))
     return print_summary(
         infer_to_dir(
             inferencer,

@@ -12,8 +12,7 @@ import logging
 import signal
 import sys
 
-from mmengine.config import DictAction
-
+from mmspine.cli import add_model_options, model_kwargs
 from mmspine.node import (DEFAULT_BODY_PARTS, DEFAULT_MAX_INSTANCE_BYTES,
                           DEFAULT_MODALITIES, DicomNode, Router,
                           SpoolLockedError, spool_status)
@@ -27,39 +26,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar='SPOOL',
         help='print the status of the node on SPOOL and exit')
     models = parser.add_argument_group('models (as tools/infer.py)')
-    models.add_argument(
-        '--det',
-        nargs=2,
-        action='append',
-        default=[],
-        metavar=('CONFIG', 'CKPT'),
-        help='a detector; repeat for an ensemble fused by WBF')
-    models.add_argument(
-        '--cls',
-        nargs=2,
-        action='append',
-        default=[],
-        metavar=('CONFIG', 'CKPT'),
-        help='an abnormal-vs-normal classifier; repeat for an ensemble')
-    models.add_argument(
-        '--rule', help='JSON with c and k (tools/fuse.py --rule-out)')
-    models.add_argument('--c', type=float, help='classifier threshold')
-    models.add_argument(
-        '--k', type=float, help='box score kept on images called normal')
-    models.add_argument(
-        '--tta', action='store_true', help='also infer flipped images')
-    models.add_argument(
-        '--score-thr', type=float, help='drop findings scoring lower')
-    models.add_argument('--wbf-weights', type=float, nargs='+')
-    models.add_argument('--wbf-iou-thr', type=float)
-    models.add_argument('--wbf-skip-box-thr', type=float)
-    models.add_argument('--data-root')
-    models.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of every model config, key=value')
-    models.add_argument('--device', default='cpu')
+    add_model_options(models, det_required=False)
     models.add_argument(
         '--threads', type=int, help='torch threads per worker process')
     node = parser.add_argument_group('node')
@@ -133,16 +100,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def inferencer_kwargs(args: argparse.Namespace) -> dict:
     """``SpineInferencer`` arguments; options not given keep its defaults,
     as in tools/infer.py."""
-    kwargs = dict(
-        detectors=[tuple(d) for d in args.det],
-        classifiers=[tuple(c) for c in args.cls],
-        device=args.device,
-        tta=args.tta)
-    for key in ('rule', 'c', 'k', 'score_thr', 'wbf_weights', 'wbf_iou_thr',
-                'wbf_skip_box_thr', 'data_root', 'cfg_options'):
-        value = getattr(args, key)
-        if value is not None:
-            kwargs[key] = value
+    kwargs = model_kwargs(args)
     if args.threads:
         kwargs['speed'] = dict(threads=args.threads)
     return kwargs

@@ -8,24 +8,10 @@ import os
 import os.path as osp
 from typing import Any, List, Optional, Sequence
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
+from ..cli import add_config_options
 from ..utils.config import check_config
-
-
-def add_config_options(parser: argparse.ArgumentParser) -> None:
-    """``--data-root`` and ``--cfg-options``, for every tool that loads
-    configs (train, test, infer)."""
-    parser.add_argument(
-        '--data-root',
-        help='data folder (the converters\' layout) for every dataset and '
-        'evaluator')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys, key=value (a.b=1, a.c=[1,2], '
-        'train_dataloader.batch_size=2), as mmengine merges them')
 
 
 def add_config_args(parser: argparse.ArgumentParser) -> None:

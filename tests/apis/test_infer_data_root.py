@@ -100,5 +100,6 @@ def test_infer_cli_passes_data_root_to_the_inferencer(tmp_path):
             str(tmp_path)
         ])
     assert seen['data_root'] == str(tmp_path)
-    assert seen['cfg_options'] is None
+    # options not given are not passed: the inferencer's defaults apply
+    assert 'cfg_options' not in seen and 'score_thr' not in seen
     assert seen['detectors'] == [['det.py', 'det.pth']]
