@@ -19,6 +19,8 @@ import math
 import statistics
 from typing import Dict, List
 
+from _common import write_json
+
 
 def load_trace(path: str) -> Dict:
     with open(path) as f:
@@ -108,9 +110,7 @@ def main() -> None:
         parser.error('--names needs one name per trace')
     result = compare([load_trace(p) for p in args.traces], names, args.window)
     print_table(result)
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
+    write_json(result, args.out)
 
 
 if __name__ == '__main__':

@@ -29,6 +29,7 @@ import tempfile
 import time
 
 import torch
+from _common import write_json
 from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
@@ -379,9 +380,7 @@ def main() -> None:
         torch=torch.__version__,
         **timing(cfg, args))
     print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
+    write_json(result, args.out)
 
 
 if __name__ == '__main__':

@@ -27,6 +27,8 @@ import sys
 import time
 from typing import Dict, List, Optional
 
+from _common import write_json
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
@@ -164,9 +166,7 @@ def main() -> None:
 
     def save() -> None:
         # after every phase: a timeout later keeps what finished
-        if args.out:
-            with open(args.out, 'w') as f:
-                json.dump(result, f, indent=2)
+        write_json(result, args.out)
 
     secs['dist_train'] = run([
         'bash', 'tools/dist_train.sh', config,

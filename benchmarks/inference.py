@@ -45,6 +45,7 @@ from typing import Dict, List
 import cv2
 import numpy as np
 import torch
+from _common import write_json
 from mmdet.structures import DetDataSample
 
 from mmspine.apis import SpineInferencer, infer_to_dir
@@ -504,18 +505,16 @@ def main() -> None:
         write_radiographs(images, args.num_images)
         write_radiographs(warmup, 1)
         rows = lever_runs(args, images, osp.join(warmup, 'bench_00.dcm'))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(
-                dict(
-                    machine=machine(args.device),
-                    threads=torch.get_num_threads(),
-                    device=args.device,
-                    num_images=args.num_images,
-                    rounds=args.rounds,
-                    rows=rows),
-                f,
-                indent=1)
+    write_json(
+        dict(
+            machine=machine(args.device),
+            threads=torch.get_num_threads(),
+            device=args.device,
+            num_images=args.num_images,
+            rounds=args.rounds,
+            rows=rows),
+        args.out,
+        indent=1)
 
 
 if __name__ == '__main__':

@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 
+from _common import write_json
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # the tests' node process, pushing PACS and Orthanc lookup
 sys.path[:0] = [osp.join(REPO, 'tests'), osp.join(REPO, 'tests', 'node')]
@@ -190,9 +192,7 @@ def main():
         idle_target=round(off_one + 2, 3),
         srs_in_orthanc=len(srs))
     print(json.dumps(figures, indent=1))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(figures, f, indent=1)
+    write_json(figures, args.out, indent=1)
 
 
 if __name__ == '__main__':

@@ -24,6 +24,7 @@ import time
 from typing import Dict, List
 
 import torch
+from _common import write_json
 from inference import compare, machine
 
 from mmspine.apis import (SpineInferencer, add_dump_results, build_runner,
@@ -165,9 +166,7 @@ def main() -> None:
             inferencer_vs_first=compare(base['inferencer']['results'],
                                         row['inferencer']['results']))
         print(f'{p}: ' + json.dumps(report['precisions'][p]), flush=True)
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=1)
+    write_json(report, args.out, indent=1)
 
 
 if __name__ == '__main__':
