@@ -11,39 +11,24 @@ train_pipeline = [
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     *_base_.train_pipeline[2:]
 ]
-test_pipeline = [
-    _base_.test_pipeline[0],
-    dict(type='Resize', scale=(64, 64), keep_ratio=False),
-    *_base_.test_pipeline[2:]
-]
+test_pipeline = [t for t in train_pipeline if t['type'] != 'RandomFlip']
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
+# the same loader settings; the base keeps each split's files and sampler
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=0,
-    persistent_workers=False,
+    train_dataloader,
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
-test_dataloader = dict(
-    batch_size=8,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
 
 model = dict(
     backbone=dict(pretrained=False, init_features=16, growth_rate=8),
     head=dict(in_channels=256))
 train_cfg = dict(max_iters=300, val_interval=100)
 param_scheduler = [
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=300,
-        by_epoch=False,
-        milestones=[200, 250],
-        gamma=0.1)
+    dict(_base_.param_scheduler[0], end=300, milestones=[200, 250])
 ]
 default_hooks = dict(
     logger=dict(interval=20), checkpoint=dict(interval=100))

@@ -33,19 +33,6 @@ test_pipeline = [
 
 # multi_label=True gives one output per lesion type besides 'abnormal' (set
 # the head's num_classes to 14 with it).
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/cls_train.csv',
-        data_prefix=dict(img='train_images/'),
-        multi_label=False,
-        pipeline=train_pipeline,
-        backend_args=backend_args))
 val_dataloader = dict(
     batch_size=32,
     num_workers=4,
@@ -62,20 +49,21 @@ val_dataloader = dict(
         pipeline=test_pipeline,
         backend_args=backend_args))
 test_dataloader = dict(
+    val_dataloader,
+    dataset=dict(
+        val_dataloader['dataset'],
+        ann_file='annotations/test.csv',
+        data_prefix=dict(img='test_images/')))
+train_dataloader = dict(
     batch_size=32,
     num_workers=4,
     persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/test.csv',
-        data_prefix=dict(img='test_images/'),
-        multi_label=False,
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+        val_dataloader['dataset'],
+        ann_file='annotations/cls_train.csv',
+        test_mode=False,
+        pipeline=train_pipeline))
 
 # AUROC; sensitivity, specificity, precision, F1 at Youden's threshold; 95%
 # bootstrap CIs (1,000 resamples while validating, the reference's 10,000

@@ -72,28 +72,6 @@ tta_pipeline = [
                     ]])
 ]
 
-# Shuffled without end, batched by aspect ratio, LVIS-style repeat-factor
-# sampling r(c) = max(1, sqrt(0.1 / f(c))) (oversample_thr=0 switches it
-# off), images without boxes ("No finding") dropped from training only, as
-# in the reference.
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    batch_sampler=dict(type='AspectRatioBatchSampler'),
-    dataset=dict(
-        type='ClassBalancedDataset',
-        oversample_thr=0.1,
-        dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            metainfo=metainfo,
-            ann_file='annotations/train.json',
-            data_prefix=dict(img='train_images/'),
-            filter_cfg=dict(filter_empty_gt=True, min_size=1),
-            pipeline=train_pipeline,
-            backend_args=backend_args)))
 # Validation (checkpoint selection) on the val split, from train_images/;
 # "No finding" images kept, as in test.
 val_dataloader = dict(
@@ -112,20 +90,30 @@ val_dataloader = dict(
         pipeline=test_pipeline,
         backend_args=backend_args))
 test_dataloader = dict(
-    batch_size=1,
+    val_dataloader,
+    dataset=dict(
+        val_dataloader['dataset'],
+        ann_file='annotations/test.json',
+        data_prefix=dict(img='test_images/')))
+# Shuffled without end, batched by aspect ratio, LVIS-style repeat-factor
+# sampling r(c) = max(1, sqrt(0.1 / f(c))) (oversample_thr=0 switches it
+# off), images without boxes ("No finding") dropped from training only, as
+# in the reference.
+train_dataloader = dict(
+    batch_size=16,
     num_workers=4,
     persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='annotations/test.json',
-        data_prefix=dict(img='test_images/'),
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+        type='ClassBalancedDataset',
+        oversample_thr=0.1,
+        dataset=dict(
+            val_dataloader['dataset'],
+            ann_file='annotations/train.json',
+            test_mode=False,
+            filter_cfg=dict(filter_empty_gt=True, min_size=1),
+            pipeline=train_pipeline)))
 
 # mAP@0.5 (the paper's headline), mAP over IoU 0.20:0.05:0.50 (the
 # reference code's "AP") and a per-class AP table; the classes come from the
@@ -135,6 +123,4 @@ val_evaluator = dict(
     ann_file=data_root + 'annotations/val.json',
     backend_args=backend_args)
 test_evaluator = dict(
-    type='SpineXRMetric',
-    ann_file=data_root + 'annotations/test.json',
-    backend_args=backend_args)
+    val_evaluator, ann_file=data_root + 'annotations/test.json')

@@ -31,19 +31,8 @@ load_from = None
 # the SGD of the real-data recipe (D0's gradient clipping kept)
 train_cfg = dict(max_iters=400, val_interval=400)
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.001,
-        by_epoch=False,
-        begin=0,
-        end=50),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=400,
-        by_epoch=False,
-        milestones=[300, 370],
-        gamma=0.1)
+    dict(_base_.param_scheduler[0], end=50),
+    dict(_base_.param_scheduler[1], end=400, milestones=[300, 370])
 ]
 optim_wrapper = dict(
     optimizer=dict(lr=1e-3, weight_decay=0.05),

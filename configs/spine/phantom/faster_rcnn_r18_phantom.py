@@ -41,19 +41,8 @@ load_from = None
 # 400 iterations, warm-up over 50, LR x0.1 at 300 and 370
 train_cfg = dict(max_iters=400, val_interval=100)
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.001,
-        by_epoch=False,
-        begin=0,
-        end=50),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=400,
-        by_epoch=False,
-        milestones=[300, 370],
-        gamma=0.1)
+    dict(_base_.param_scheduler[0], end=50),
+    dict(_base_.param_scheduler[1], end=400, milestones=[300, 370])
 ]
 optim_wrapper = dict(clip_grad=dict(max_norm=10))
 default_hooks = dict(

@@ -35,19 +35,8 @@ model = dict(
 
 train_cfg = dict(max_iters=2000, val_interval=250)
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.01,
-        by_epoch=False,
-        begin=0,
-        end=100),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=2000,
-        by_epoch=False,
-        milestones=[1600, 1850],
-        gamma=0.1)
+    dict(_base_.param_scheduler[0], start_factor=0.01, end=100),
+    dict(_base_.param_scheduler[1], end=2000, milestones=[1600, 1850])
 ]
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
 default_hooks = dict(checkpoint=dict(interval=250))
