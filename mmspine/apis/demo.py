@@ -132,9 +132,11 @@ def infer_demo(config: str, checkpoint: str, dicom_dir: str, out_dir: str,
     print(f'\ninference, as: python tools/infer.py {dicom_dir} --det '
           f'{config} {checkpoint} --cfg-options preprocess.max_size='
           f'{max_size} --overlays --sr --out-dir {out_dir}')
+    # as tools/infer.py by default: bf16 where the CPU or GPU has it natively
     inferencer = SpineInferencer([(config, checkpoint, {
         'preprocess.max_size': max_size
-    })])
+    })],
+                                 precision='auto')
     summary = infer_to_dir(inferencer, [dicom_dir], out_dir, sr=True)
     print(summary)
     print(f'overlays:  {osp.join(out_dir, "overlays")}')
