@@ -133,10 +133,8 @@ def infer_demo(config: str, checkpoint: str, dicom_dir: str, out_dir: str,
           f'{config} {checkpoint} --cfg-options preprocess.max_size='
           f'{max_size} --overlays --sr --out-dir {out_dir}')
     # as tools/infer.py by default: bf16 where the CPU or GPU has it natively
-    inferencer = SpineInferencer([(config, checkpoint, {
-        'preprocess.max_size': max_size
-    })],
-                                 precision='auto')
+    model = (config, checkpoint, {'preprocess.max_size': max_size})
+    inferencer = SpineInferencer([model], precision='auto')
     summary = infer_to_dir(inferencer, [dicom_dir], out_dir, sr=True)
     print(summary)
     print(f'overlays:  {osp.join(out_dir, "overlays")}')
