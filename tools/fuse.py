@@ -2,6 +2,7 @@
 only boxes scoring >= k; print per-class AP@0.5 before and after."""
 import argparse
 
+from mmspine.cli import add_classes_option
 from mmspine.fusion import fuse
 from mmspine.jobs import JobSummary, print_summary
 from mmspine.thresholds import RULE_C_GRID, RULE_K, RULE_K_GRID
@@ -45,12 +46,7 @@ def parse_args() -> argparse.Namespace:
         'tools/infer.py --rule')
     parser.add_argument('--c-grid', type=float, nargs='+', default=RULE_C_GRID)
     parser.add_argument('--k-grid', type=float, nargs='+', default=RULE_K_GRID)
-    parser.add_argument(
-        '--classes',
-        nargs='+',
-        help="the detector's classes (its config's metainfo), evaluated "
-        "and numbering a pickle's labels (default: every category of "
-        'ANN_FILE)')
+    add_classes_option(parser)
     parser.add_argument(
         '--num-bootstrap', type=int, default=10000, help='CI resamples')
     return parser.parse_args()

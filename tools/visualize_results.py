@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import List, Optional
 
+from mmspine.cli import add_classes_option
 from mmspine.thresholds import DRAW_SCORE_THR
 from mmspine.visualization import visualize_results
 
@@ -31,11 +32,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default=DRAW_SCORE_THR,
         help=f'draw predictions scoring above this (default '
         f'{DRAW_SCORE_THR})')
-    parser.add_argument(
-        '--classes',
-        nargs='+',
-        help="the detector's classes (its config's metainfo), numbering a "
-        "pickle's labels (default: every category of the annotation file)")
+    add_classes_option(parser)
     return parser.parse_args(argv)
 
 

@@ -5,6 +5,7 @@ Figures are embedded in the file; it opens offline in any browser.
 import argparse
 
 from mmspine.annotations import dataset_stats
+from mmspine.cli import add_classes_option
 from mmspine.jobs import JobSummary, print_summary
 from mmspine.thresholds import OPERATING_SCORE_THR
 from mmspine.visualization.report import DEFAULT_PAPER_ROWS, write_report
@@ -46,12 +47,7 @@ def parse_args() -> argparse.Namespace:
         default=OPERATING_SCORE_THR,
         help='operating score of the confusion matrix and gallery '
         f'(default {OPERATING_SCORE_THR})')
-    parser.add_argument(
-        '--classes',
-        nargs='+',
-        help="the detector's classes (its config's metainfo): evaluated, "
-        "and numbering a pickle's labels (default: every category of "
-        'ANN_FILE)')
+    add_classes_option(parser)
     parser.add_argument(
         '--gallery-size', type=int, default=12, help='thumbnails per kind')
     return parser.parse_args()
