@@ -95,6 +95,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: Optional[subprocess.Popen],
+                 timeout: float = 20.) -> None:
+    """SIGTERM ``proc`` if it runs, SIGKILL it after ``timeout`` seconds."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class OrthancProcess:
     """Debian's ``Orthanc`` in ``work_dir``, on loopback ports.
 
@@ -171,13 +183,7 @@ class OrthancProcess:
 
     def stop(self) -> None:
         """Stop Orthanc (its storage stays for the next :meth:`start`)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     # ------------------------------------------------------------------
@@ -218,5 +224,6 @@ class OrthancProcess:
 
 
 __all__ = [
-    'NODE_NAME', 'OrthancProcess', 'free_port', 'orthanc_config', 'routing_lua'
+    'NODE_NAME', 'OrthancProcess', 'free_port', 'orthanc_config',
+    'routing_lua', 'stop_process'
 ]
