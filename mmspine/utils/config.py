@@ -15,13 +15,16 @@ The rules:
 - a top-level name that the Runner, mmdet's tools or mmspine's read is
   checked against where it is used: ``data_root``, ``metainfo``,
   ``train_pipeline``, ``test_pipeline`` and ``tta_pipeline`` must match
-  the dataloaders, ``preprocess`` the ``LoadSpineDICOM`` transforms;
-- the classes of the three dataloaders agree, and so does every head's
-  ``num_classes`` in a detector;
+  the dataloaders (a loader over several datasets may differ),
+  ``preprocess`` the ``LoadSpineDICOM`` transforms;
+- when the config or any dataloader names classes, every dataloader names
+  the same ones, and every head's ``num_classes`` in a detector counts
+  them;
 - each evaluator's annotation file is the one its dataloader reads;
-- any other top-level name is a helper variable only if its value is used
-  somewhere in the config; names that look like settings
-  (:data:`SETTING_PLACES`) must equal the place they name.
+- names that look like settings (:data:`SETTING_PLACES`:
+  ``train_batch_size``, ``num_classes``, ``max_iters``, ...) must equal
+  the place they name. Other top-level names are helper variables, as in
+  mmdet's own configs, and are left alone.
 """
 import colorsys
 import os.path as osp
@@ -123,7 +126,8 @@ def palette_for(metainfo: dict) -> List[Tuple[int, int, int]]:
 def _plain(value: Any) -> Any:
     """Dicts as dicts, tuples as lists: comparable however they were made."""
     if hasattr(value, 'items'):
-        return {k: _plain(v) for k, v in value.items()}
+        # mmengine marks dicts read from an 'mmdet::' base with their scope
+        return {k: _plain(v) for k, v in value.items() if k != '_scope_'}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
@@ -192,24 +196,16 @@ def _datasets(loader: Any) -> List[Any]:
     return datasets
 
 
-def _used_somewhere(cfg: Any, value: Any, skip: str) -> bool:
-    """Whether ``value`` is a value inside the config's other keys."""
-    target = _plain(value)
-    stack = [v for k, v in cfg.items() if k != skip]
-    while stack:
-        node = stack.pop()
-        if _plain(node) == target:
-            return True
-        stack.extend(v for _, v in _children(node))
-    return False
-
-
 def _restate(key: str, path: str) -> str:
-    """How a child writes ``path`` (a concrete path) from a top-level name."""
+    """How a child writes ``path`` from a top-level name: a ``dict(...)``
+    chain while the path holds only keys, else the place to restate."""
     head, *rest = path.split('.')
+    if any(seg.isdigit() or not seg.isidentifier() for seg in rest):
+        return (f'{path} = {key} (restate the list or dict {head} with '
+                'it; a list is replaced whole)')
     text = key
     for seg in reversed(rest):
-        text = f'dict({seg}={text})' if not seg.isdigit() else text
+        text = f'dict({seg}={text})'
     return f'{head} = {text}'
 
 
@@ -232,13 +228,20 @@ class _Problems:
                 '\n- '.join(self.lines))
 
 
+def _single(loader: Any) -> List[Any]:
+    """The dataset of a dataloader over one dataset (through wrappers);
+    empty for several: each may have its own root and pipeline."""
+    datasets = _datasets(loader)
+    return datasets if len(datasets) == 1 else []
+
+
 def _check_pipelines(cfg: Any, out: _Problems) -> None:
     pipes = dict(
         train_pipeline=('train_dataloader', ),
         test_pipeline=('val_dataloader', 'test_dataloader'))
     model = cfg.get('model')
-    tta = hasattr(model, 'get') and str(model.get('type', '')).endswith(
-        'TTAModel') and 'tta_pipeline' in cfg
+    tta = hasattr(model, 'get') and str(model.get(
+        'type', '')).endswith('TTAModel') and 'tta_pipeline' in cfg
     for key, loaders in pipes.items():
         if key not in cfg:
             continue
@@ -246,54 +249,76 @@ def _check_pipelines(cfg: Any, out: _Problems) -> None:
             # tools/test.py --tta tests with tta_pipeline
             expected = cfg['tta_pipeline'] if tta and \
                 loader == 'test_dataloader' else cfg[key]
-            for ds in _datasets(cfg.get(loader)):
+            for ds in _single(cfg.get(loader)):
                 if 'pipeline' in ds and \
                         _plain(ds['pipeline']) != _plain(expected):
                     out.add(f'{key} differs from the pipeline of '
                             f'{loader}: write {loader} = dict(dataset='
                             f'dict(..., pipeline={key})) as well (through '
                             'any dataset wrapper)')
-    tta, test = cfg.get('tta_pipeline'), cfg.get('test_pipeline')
-    if tta and test and len(test) > 1 and \
-            _plain(tta[:-1]) != _plain(test[:-1]):
-        out.add('tta_pipeline does not start with test_pipeline\'s '
-                'transforms (all but the last): restate tta_pipeline from '
-                'test_pipeline')
+    tta_steps, test = cfg.get('tta_pipeline'), cfg.get('test_pipeline')
+    if not tta_steps or not test:
+        return
+    # the TTA pipeline's own transforms before TestTimeAug: each must be
+    # the test pipeline's transform of that type (a stale Resize scale
+    # once gave --tta a different input size than the test)
+    by_type = {t.get('type'): _plain(t) for t in test if hasattr(t, 'get')}
+    for step in tta_steps:
+        kind = step.get('type') if hasattr(step, 'get') else None
+        if kind == 'TestTimeAug':
+            break
+        if kind in by_type and _plain(step) != by_type[kind]:
+            out.add(f'tta_pipeline\'s {kind} differs from test_pipeline\'s:'
+                    ' restate tta_pipeline from test_pipeline')
+
+
+def _classes_of(ds: Any) -> Optional[tuple]:
+    meta = ds.get('metainfo') if hasattr(ds, 'get') else None
+    if hasattr(meta, 'get') and meta.get('classes') is not None:
+        return tuple(meta['classes'])
+    return None
 
 
 def _check_data(cfg: Any, out: _Problems) -> None:
-    classes = {}
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        for ds in _datasets(cfg.get(loader)):
+    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    named = {}
+    for loader in loaders:
+        for ds in _single(cfg.get(loader)):
             if 'data_root' in cfg and 'data_root' in ds and \
                     ds['data_root'] != cfg['data_root']:
                 out.add(f'data_root is {cfg["data_root"]!r} but {loader} '
                         f'reads {ds["data_root"]!r}: restate data_root in '
                         'every dataloader\'s dataset and evaluator (or use '
                         '--data-root)')
-            meta = ds.get('metainfo')
-            if meta is not None and meta.get('classes') is not None:
-                classes[loader] = tuple(meta['classes'])
-    top = cfg.get('metainfo')
-    if top is not None and top.get('classes') is not None:
-        for loader, names in classes.items():
-            if names != tuple(top['classes']):
-                out.add(f'metainfo names the classes {tuple(top["classes"])}'
-                        f' but {loader} has {names}: write metainfo='
-                        'metainfo into every dataloader\'s dataset')
-    elif len(set(classes.values())) > 1:
-        out.add(f'the dataloaders disagree on the classes: {classes}')
-    if classes and cfg.get('model') is not None:
-        count = len(next(iter(classes.values())))
-        for where, value in find(cfg['model'], '**.num_classes'):
-            if value != count and not _is_classifier(cfg):
-                out.add(f'model.{where} is {value} but the data has {count} '
-                        'classes: set num_classes in every head (all stages'
-                        ' of a cascade)')
+        # every dataset of the loader, wrappers of several included
+        named[loader] = [_classes_of(ds) for ds in _datasets(cfg.get(loader))]
+    top = _classes_of(cfg)
+    given = {c for found in named.values() for c in found if c is not None}
+    if top is not None:
+        given.add(top)
+    if given:
+        want = top if top is not None else sorted(given)[0]
+        for loader, found in named.items():
+            for classes in found:
+                if classes is None:
+                    out.add(f'{loader}\'s dataset names no classes (it '
+                            f'keeps its dataset type\'s) while the config '
+                            f'names {want}: write metainfo=metainfo into '
+                            'every dataloader\'s dataset')
+                elif classes != want:
+                    out.add(f'{loader} has the classes {classes} but the '
+                            f'config names {want}: write metainfo=metainfo'
+                            ' into every dataloader\'s dataset')
+        if cfg.get('model') is not None and not _is_classifier(cfg):
+            for where, value in find(cfg['model'], '**.num_classes'):
+                if value != len(want):
+                    out.add(f'model.{where} is {value} but the data has '
+                            f'{len(want)} classes: set num_classes in every '
+                            'head (all stages of a cascade)')
     for split in ('val', 'test'):
         evaluator = cfg.get(f'{split}_evaluator')
-        datasets = _datasets(cfg.get(f'{split}_dataloader'))
-        if not hasattr(evaluator, 'get') or len(datasets) != 1:
+        datasets = _single(cfg.get(f'{split}_dataloader'))
+        if not hasattr(evaluator, 'get') or not datasets:
             continue
         ds, ann = datasets[0], evaluator.get('ann_file')
         if ann is None or 'ann_file' not in ds:
@@ -336,21 +361,19 @@ def _check_names(cfg: Any, out: _Problems) -> None:
                         f'{archs}: start from configs/spine/'
                         f'efficientdet_{value}.py instead')
             continue
-        if key in SETTING_PLACES:
-            places = [(p, v) for path in SETTING_PLACES[key]
-                      for p, v in find(cfg, path)]
-            wrong = [(p, v) for p, v in places if _plain(v) != _plain(value)]
-            if wrong or not places:
-                where = wrong[0][0] if wrong else SETTING_PLACES[key][0]
-                have = f' (it is {wrong[0][1]!r})' if wrong else ''
-                out.add(f'{key} = {value!r} is not read by anything: write '
-                        f'it where it is used, e.g. '
-                        f'{_restate(repr(value), where)}{have}')
-            continue
-        if value is None or isinstance(value, bool) or \
-                not _used_somewhere(cfg, value, key):
-            out.add(f'{key} = {value!r} is not used anywhere in the config:'
-                    ' write the value into the dicts that use it')
+        if key not in SETTING_PLACES:
+            continue  # a helper variable of the file, as mmdet's configs
+        places = [(p, v) for path in SETTING_PLACES[key]
+                  for p, v in find(cfg, path)]
+        wrong = [(p, v) for p, v in places if _plain(v) != _plain(value)]
+        if not places:
+            out.add(f'{key} = {value!r} is not read by anything: nothing in '
+                    f'the config is at {" or ".join(SETTING_PLACES[key])}; '
+                    'write the value where the config uses it')
+        for where, have in wrong:
+            out.add(f'{key} = {value!r} is not read by anything: write it '
+                    f'where it is used, e.g. {_restate(repr(value), where)}'
+                    f' (it is {have!r})')
 
 
 def check_config(cfg: Any, name: Optional[str] = None) -> None:

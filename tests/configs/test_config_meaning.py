@@ -266,6 +266,10 @@ def test_mmdets_train_script_stops_too(tmp_path, tiny_coco_root):
 
 
 def test_the_order_of_bases_changes_nothing(tmp_path):
+    """The issue's case: the dataset base listed before the EfficientDet
+    model base and ``efficientdet = 'd1'`` once gave D1's BiFPN at D0's
+    scales; now both orders fail alike, and without the name they load
+    alike."""
     bases = [
         'configs/_base_/models/efficientdet_d0.py',
         'configs/_base_/datasets/spinexr_detection.py',
@@ -273,12 +277,29 @@ def test_the_order_of_bases_changes_nothing(tmp_path):
         'configs/_base_/default_runtime.py'
     ]
     bases = [osp.join(REPO_ROOT, b) for b in bases]
-    one = tmp_path / 'one.py'
-    two = tmp_path / 'two.py'
-    one.write_text(f'_base_ = {bases!r}\n')
-    two.write_text(f'_base_ = {bases[::-1]!r}\n')
-    assert Config.fromfile(str(one)).to_dict() == \
-        Config.fromfile(str(two)).to_dict()
+    loaded, errors = [], []
+    for name, order in (('one.py', bases), ('two.py', bases[::-1])):
+        path = tmp_path / name
+        path.write_text(f'_base_ = {order!r}\n')
+        loaded.append(load_config(str(path)).to_dict())
+        path.write_text(f"_base_ = {order!r}\nefficientdet = 'd1'\n")
+        with pytest.raises(ConfigSettingError) as err:
+            load_config(str(path))
+        errors.append(str(err.value).split(':', 1)[1])
+    for cfg in loaded:
+        cfg.pop('work_dir')
+    assert loaded[0] == loaded[1]
+    assert errors[0] == errors[1] and 'efficientdet_d1.py' in errors[0]
+
+
+def test_a_child_of_an_mmdet_config_passes(tmp_path):
+    """mmdet's own configs (top-level helpers, 'mmdet::' scopes) are not
+    flagged."""
+    for base in ('mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
+                 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'):
+        path = tmp_path / 'mmdet_child.py'
+        path.write_text(f'_base_ = {base!r}\n')
+        check_config(Config.fromfile(str(path)))
 
 
 def readme_example(heading: str) -> str:

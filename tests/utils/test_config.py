@@ -55,8 +55,24 @@ def test_names_that_nothing_reads_fail_with_what_to_write():
     # consistent with where it is written: fine
     check_config(det_cfg(train_batch_size=2))
     assert 'num_classes = 3' in problems(det_cfg(num_classes=3))
-    assert 'unused_knob = 7 is not used' in problems(det_cfg(unused_knob=7))
-    assert 'flag = True' in problems(det_cfg(flag=True))
+    # a place in a list is named, not rewritten as a dict
+    text = problems(det_cfg(lr_steps=[5]))
+    assert 'nothing in the config is at param_scheduler' in text
+    cfg = det_cfg(num_classes=3)
+    text = problems(cfg)
+    assert 'model.roi_head.bbox_head.0.num_classes = 3 (restate' in text
+
+
+def test_helper_variables_are_left_alone():
+    """mmdet's own configs keep helpers at the top: used values, booleans,
+    names used inside comprehensions."""
+    cfg = det_cfg(
+        with_cp=True,
+        img_scales=[(1333, 800), (666, 400)],
+        my_root='d/',
+        custom_keys={'backbone': dict(lr_mult=0.1)})
+    cfg.model.backbone = dict(with_cp=cfg.with_cp)
+    check_config(cfg)
 
 
 def test_pipelines_data_root_and_classes_must_reach_the_loaders():
@@ -67,10 +83,39 @@ def test_pipelines_data_root_and_classes_must_reach_the_loaders():
     assert "data_root is 'elsewhere/'" in problems(cfg)
     cfg = det_cfg(metainfo=dict(classes=('a', 'b', 'c')))
     text = problems(cfg)
-    assert "metainfo names the classes ('a', 'b', 'c')" in text
+    assert "train_dataloader has the classes ('a', 'b') but the config " \
+        "names ('a', 'b', 'c')" in text
+    assert 'bbox_head.0.num_classes is 2 but the data has 3' in text
     cfg = det_cfg()
     cfg.model.roi_head.bbox_head[1].num_classes = 5
     assert 'bbox_head.1.num_classes is 5' in problems(cfg)
+    # classes restated in one loader only: the others keep their type's
+    cfg = det_cfg()
+    del cfg.val_dataloader.dataset.dataset.metainfo
+    assert "val_dataloader's dataset names no classes" in problems(cfg)
+
+
+def test_loaders_over_several_datasets_may_differ():
+    cfg = det_cfg()
+    inner = cfg.train_dataloader.dataset.dataset
+    cfg.train_dataloader.dataset = dict(
+        type='ConcatDataset',
+        datasets=[inner, dict(inner, data_root='e/', pipeline=[])])
+    check_config(cfg)
+
+
+def test_tta_pipeline_follows_test_pipeline():
+    test = [
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=(320, 256)),
+        dict(type='PackDetInputs')
+    ]
+    tta = dict(type='TestTimeAug', transforms=[])
+    # mmdet's own layout: loading, then TestTimeAug
+    check_config(Config(dict(test_pipeline=test, tta_pipeline=[test[0], tta])))
+    stale = [test[0], dict(type='Resize', scale=(1333, 800)), tta]
+    with pytest.raises(ConfigSettingError, match="tta_pipeline's Resize"):
+        check_config(Config(dict(test_pipeline=test, tta_pipeline=stale)))
 
 
 def test_evaluator_reads_its_loaders_annotations():
