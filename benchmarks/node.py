@@ -70,8 +70,9 @@ def random_detector(work: str):
 def offline(files, det, threads, out_dir):
     """images/min of infer_to_dir with SRs; seconds of one image."""
     from mmspine.apis import SpineInferencer, infer_to_dir
+    # tools/infer.py's and tools/serve.py's default precision
     inferencer = SpineInferencer(
-        detectors=[tuple(det)], speed=dict(threads=threads))
+        detectors=[tuple(det)], speed=dict(threads=threads), precision='auto')
     infer_to_dir(
         inferencer,
         files[:2],

@@ -20,8 +20,17 @@ def test_model_kwargs_pass_what_was_given_by_keyword():
         k=0.7,
         tta=False,
         wbf_iou_thr=0.6,
-        cfg_options={'a.b': 1})
+        cfg_options={'a.b': 1},
+        precision='auto')
     assert args.classes == ['x']
+    args = parser.parse_args(['--det', 'a.py', 'a.pth', '--precision', 'fp32'])
+    assert model_kwargs(args)['precision'] == 'fp32'
+
+
+def test_precision_choices_are_the_libraries():
+    from mmspine.cli import PRECISIONS
+    from mmspine.utils.precision import PRECISIONS as LIBRARY
+    assert PRECISIONS == LIBRARY
 
 
 def test_det_is_required_unless_the_tool_checks_it():

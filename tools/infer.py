@@ -12,7 +12,6 @@ from mmspine.apis import SpineInferencer, infer_to_dir
 from mmspine.cli import add_model_options, model_kwargs
 from mmspine.jobs import print_summary
 from mmspine.thresholds import OVERLAY_SCORE_THR
-from mmspine.utils.precision import PRECISIONS
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -57,14 +56,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='keep backbones and necks in NCHW layout')
     parser.add_argument(
-        '--precision',
-        choices=PRECISIONS,
-        default='auto',
-        help='auto (default): bf16 where the device computes it natively '
-        '(AMX/AVX512-BF16 CPU, CUDA >= 8.0), else fp32; bf16: backbones and '
-        'necks under bfloat16 autocast (2.1x end to end on an AMX CPU, '
-        'phantom mAP@0.5 within 1e-4, see benchmarks/README.md)')
-    parser.add_argument(
         '--no-resume',
         action='store_true',
         help='redo inputs whose outputs are already complete')
@@ -78,7 +69,6 @@ def main(argv=None) -> int:
     inferencer = SpineInferencer(
         **model_kwargs(args),
         batch_size=args.batch_size,
-        precision=args.precision,
         speed=dict(
             fuse_bn=not args.no_fuse_bn,
             channels_last=not args.no_channels_last,
