@@ -1,5 +1,6 @@
 """The whole pipeline on the synthetic phantom, as ``make demo`` runs it."""
 import glob
+import os
 import os.path as osp
 from typing import Dict, Optional
 
@@ -76,6 +77,9 @@ def run_demo(work_dir: str,
             config, options, osp.join(work_dir, sub_dir), data_root=data_root)
 
     train_cfg = configured('train')
+    # an earlier run's best checkpoint would compete with this run's
+    for stale in glob.glob(osp.join(train_cfg.work_dir, 'best_*.pth')):
+        os.remove(stale)
     build_runner(train_cfg).train()
     checkpoint = best_checkpoint(train_cfg.work_dir,
                                  train_cfg.train_cfg.max_iters)
