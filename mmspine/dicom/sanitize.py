@@ -133,12 +133,13 @@ def _person_name(text: str) -> Tuple[Optional[str], str]:
         if len(parts) > 5:
             # extra components: part of the last one (a name with '^')
             parts = parts[:4] + [' '.join(parts[4:])]
-        fixed.append('^'.join(p[:64] for p in parts).rstrip('^ '))
+        # PS3.5 6.2: at most 64 characters per component group
+        fixed.append('^'.join(parts).rstrip('^ ')[:64].rstrip('^ '))
     new = '='.join(fixed).rstrip('=')
     if new == text:
         return text, ''
-    return new, 'not a person name (more than 5 components, or one of ' \
-        'more than 64 characters)'
+    return new, 'not a person name (more than 5 components, or a ' \
+        'component group of more than 64 characters)'
 
 
 def clean_value(keyword: str, value) -> Tuple[Optional[str], str]:

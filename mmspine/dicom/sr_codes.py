@@ -45,8 +45,9 @@ def class_code(name: str) -> Code:
     code of :data:`PRIVATE_SCHEME` whose meaning is the name.
 
     A derived private value is the name in capitals, ``_`` for anything
-    else, with a hash of the name where it must be cut to 16 characters
-    (so that two long names do not share a code).
+    else, cut to 11 characters, and a hash of the name (so that names that
+    differ only in case, punctuation or beyond the cut do not share a
+    code).
     """
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f'class name must be a non-empty string, got '
@@ -56,9 +57,8 @@ def class_code(name: str) -> Code:
     value = _PRIVATE_VALUES.get(name)
     if value is None:
         value = re.sub(r'[^A-Z0-9]+', '_', name.upper()).strip('_') or 'X'
-        if len(value) > 16:
-            digest = hashlib.sha1(name.encode()).hexdigest()[:4].upper()
-            value = f'{value[:11]}_{digest}'
+        digest = hashlib.sha1(name.encode()).hexdigest()[:4].upper()
+        value = f'{value[:11].rstrip("_")}_{digest}'
     # LO: 64 characters, no backslash (the Comment keeps the full name)
     return value, PRIVATE_SCHEME, name.replace('\\', '/')[:64].strip()
 

@@ -78,8 +78,10 @@ def test_every_config_passes_the_check(config):
 @pytest.mark.parametrize('config', LEAF_CONFIGS, ids=rel)
 def test_train_tool_hands_the_runner_the_plain_config(config):
     """Model, dataloaders (dataset, pipeline, sampler, batch size),
-    schedule, optimizer, evaluators and hooks: the whole config that
-    ``Runner.from_cfg`` builds from is the same."""
+    schedule, optimizer, evaluators and hooks: the config the tool hands to
+    ``build_runner`` is the plain one. (``build_runner`` itself only names
+    the run and unnames the visualizer; the parts the Runner builds are
+    compared in the next test.)"""
     plain = plain_config(config).to_dict()
     tool = tool_config('train.py', config).to_dict()
     assert tool == plain

@@ -287,6 +287,9 @@ def test_any_class_name(tmp_path):
             (PRIVATE_SCHEME, name)
         assert class_code(name) == (f['code']['value'], PRIVATE_SCHEME, name)
     assert class_code('Fracture') == ('72704001', 'SCT', 'Fracture')
+    # names that differ in case or punctuation only get codes of their own
+    values = {class_code(n)[0] for n in ('a-b', 'a b', 'A B', 'a_b')}
+    assert len(values) == 4 and all(len(v) <= 16 for v in values)
     check_sr(out)
 
 

@@ -269,6 +269,9 @@ def test_ohif_reader_loads_every_corpus_sr(corpus):
     ('PatientSex', 'f', None),
     ('PatientID', 'x' * 65, None),
     ('PatientName', 'A=B=C=D', None),
+    # 64 characters per component group, not per component
+    ('PatientName', 'A' * 40 + '^' + 'B' * 40, 'A' * 40 + '^' + 'B' * 23),
+    ('PatientName', 'Doe^John', 'Doe^John'),
     ('Modality', 'DX', 'DX'),
 ])
 def test_clean_value(keyword, value, expected):
