@@ -140,10 +140,12 @@ def test_flow_a_storescu_to_node_srs_in_orthanc(node, orthanc,
     wait_for(lambda: all(sr_of(orthanc, uid) for _, uid in expected.values()),
              90, 'the SRs in Orthanc')
 
+    # the node's settings: tools/infer.py's defaults, precision 'auto'
     inferencer = SpineInferencer(
         detectors=[phantom_infer_models['det'][0]],
         cfg_options=NODE_CFG_OPTIONS,
-        speed=dict(threads=1))
+        speed=dict(threads=1),
+        precision='auto')
     offline = {
         r['sop_instance_uid']: r
         for r in inferencer([s['path'] for s in sources])
