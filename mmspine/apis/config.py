@@ -6,12 +6,12 @@ the same here as under mmengine's and mmdet's own tools.
 import argparse
 import os
 import os.path as osp
-from typing import Any, List, Optional, Sequence
+from typing import Optional, Sequence
 
 from mmengine.config import Config
 
 from ..cli import add_config_options
-from ..utils.config import check_config
+from ..utils.config import check_config, loader_datasets
 
 
 def add_config_args(parser: argparse.ArgumentParser) -> None:
@@ -59,21 +59,6 @@ def load_config_of(args: argparse.Namespace) -> Config:
         data_root=args.data_root)
 
 
-def _datasets(loader: Any) -> List[Any]:
-    """The innermost dataset dicts of a dataloader (through wrappers)."""
-    found, stack = [], [loader.get('dataset')] if loader else []
-    while stack:
-        ds = stack.pop()
-        if ds is None:
-            continue
-        inner = ds.get('dataset', ds.get('datasets'))
-        if inner is None:
-            found.append(ds)
-        else:
-            stack.extend(inner if isinstance(inner, list) else [inner])
-    return found
-
-
 def set_data_root(cfg: Config,
                   data_root: Optional[str],
                   name: str = 'the config') -> None:
@@ -91,7 +76,7 @@ def set_data_root(cfg: Config,
         evaluators = cfg.get(f'{split}_evaluator')
         if isinstance(evaluators, dict):
             evaluators = [evaluators]
-        for ds in _datasets(cfg.get(f'{split}_dataloader')):
+        for ds in loader_datasets(cfg.get(f'{split}_dataloader')):
             old = ds.get('data_root')
             if old is None:
                 continue

@@ -44,7 +44,7 @@ RUNNER_KEYS = frozenset({
 TOOL_KEYS = frozenset({
     'custom_imports', 'tta_model', 'tta_pipeline', 'train_pipeline',
     'test_pipeline', 'backend_args', 'dataset_type', 'data_root', 'metainfo',
-    'preprocess', 'filename', 'dist_params'
+    'preprocess', 'dist_params'
 })
 
 #: Names that look like settings: where each one must be written instead.
@@ -73,7 +73,6 @@ SETTING_PLACES: Dict[str, Tuple[str, ...]] = {
                 'test_dataloader.**.metainfo.classes'),
     'depth': ('model.backbone.depth', ),
     'densenet_depth': ('model.backbone.depth', ),
-    'efficientdet': ('model.backbone.arch', ),
     'repeat_factor_thr': ('train_dataloader.dataset.oversample_thr', ),
     'oversample_thr': ('train_dataloader.dataset.oversample_thr', ),
     'filter_empty_train': ('train_dataloader.**.filter_cfg.filter_empty_gt', ),
@@ -178,7 +177,7 @@ def find(root: Any, path: str) -> List[Tuple[str, Any]]:
     return nodes
 
 
-def _datasets(loader: Any) -> List[Any]:
+def loader_datasets(loader: Any) -> List[Any]:
     """The innermost dataset dicts of a dataloader (through wrappers)."""
     if not hasattr(loader, 'get') or loader.get('dataset') is None:
         return []
@@ -231,7 +230,7 @@ class _Problems:
 def _single(loader: Any) -> List[Any]:
     """The dataset of a dataloader over one dataset (through wrappers);
     empty for several: each may have its own root and pipeline."""
-    datasets = _datasets(loader)
+    datasets = loader_datasets(loader)
     return datasets if len(datasets) == 1 else []
 
 
@@ -291,7 +290,9 @@ def _check_data(cfg: Any, out: _Problems) -> None:
                         'every dataloader\'s dataset and evaluator (or use '
                         '--data-root)')
         # every dataset of the loader, wrappers of several included
-        named[loader] = [_classes_of(ds) for ds in _datasets(cfg.get(loader))]
+        named[loader] = [
+            _classes_of(ds) for ds in loader_datasets(cfg.get(loader))
+        ]
     top = _classes_of(cfg)
     given = {c for found in named.values() for c in found if c is not None}
     if top is not None:
